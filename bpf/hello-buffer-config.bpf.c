@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * hello-buffer-config: one record per execve(), with a per-uid message.
+ *
+ * Two entry points produce identical records; the loader enables exactly one:
+ *  - ksyscall/execve (kprobe on the syscall, preferred);
+ *  - tp/syscalls/sys_enter_execve, for kernels built without kprobes.
+ */
+#ifndef __VMLINUX_H__	/* meson force-includes vmlinux/<arch>/vmlinux.h (-include) */
+#include "vmlinux.h"
+#endif
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "hello-buffer-config.h"
+
+char message[HBC_MESSAGE_LEN] = "Hello World";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(u32));
+	__uint(value_size, sizeof(u32));
+} output SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HBC_CONFIG_MAX_ENTRIES);
+	__type(key, u32);
+	__type(value, struct user_msg_t);
+} my_config SEC(".maps");
+
+static __always_inline int emit_record(void *ctx, const char *pathname)
+{
+	struct data_t data = {};
+	struct user_msg_t *p;
+
+	data.pid = bpf_get_current_pid_tgid() >> 32;
+	data.uid = bpf_get_current_uid_gid() & 0xFFFFFFFF;
+	bpf_get_current_comm(&data.command, sizeof(data.command));
+	bpf_probe_read_user_str(&data.path, sizeof(data.path), pathname);
+
+	p = bpf_map_lookup_elem(&my_config, &data.uid);
+	if (p)
+		bpf_probe_read_kernel_str(&data.message, sizeof(data.message), p->message);
+	else
+		bpf_probe_read_kernel_str(&data.message, sizeof(data.message), message);
+
+	bpf_perf_event_output(ctx, &output, BPF_F_CURRENT_CPU, &data, sizeof(data));
+	return 0;
+}
+
+SEC("ksyscall/execve")
+int BPF_KPROBE_SYSCALL(hello, const char *pathname)
+{
+	return emit_record(ctx, pathname);
+}
+
+SEC("tp/syscalls/sys_enter_execve")
+int hello_tp(struct trace_event_raw_sys_enter *ctx)
+{
+	return emit_record(ctx, (const char *)ctx->args[0]);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <stdio.h>
+#include <string.h>
+#include "objects.h"
+
+const struct hbc_object *hbc_object_for_machine(const char *machine)
+{
+	for (size_t i = 0; i < hbc_objects_count; i++) {
+		const struct hbc_object *o = hbc_objects[i];
+
+		for (const char *const *m = o->machines; *m; m++)
+			if (strcmp(*m, machine) == 0)
+				return o;
+	}
+	return NULL;
+}
+
+void hbc_objects_machines(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < hbc_objects_count; i++) {
+		for (const char *const *m = hbc_objects[i]->machines; *m; m++) {
+			int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", *m);
+
+			if (n < 0 || (size_t)n >= len - used)
+				return;
+			used += (size_t)n;
+		}
+	}
+}

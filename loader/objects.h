@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* The BPF objects this loader carries: one per row of arch/arches.txt. */
+#ifndef HBC_OBJECTS_H
+#define HBC_OBJECTS_H
+
+#include <stddef.h>
+#include <bpf/libbpf.h>
+
+/* Handles into one opened skeleton, independent of its architecture. */
+struct hbc_progs {
+	void *skel;				/* hello_<arch> skeleton */
+	struct bpf_object_skeleton *skeleton;
+	struct bpf_object *obj;
+	struct bpf_program *ksyscall;		/* ksyscall/execve */
+	struct bpf_program *tracepoint;		/* tp/syscalls/sys_enter_execve */
+	struct bpf_map *config;			/* my_config */
+	struct bpf_map *output;			/* output (perf event array) */
+	void (*destroy)(void *skel);
+};
+
+struct hbc_object {
+	const char *name;			/* arch table name, e.g. "arm64" */
+	const char *target;			/* __TARGET_ARCH_<target> */
+	const char *const *machines;		/* uname -m values, NULL-terminated */
+	size_t size;				/* bytes of the embedded object */
+	const char *sha256;			/* of the embedded object */
+	int (*open)(struct hbc_progs *p, const struct bpf_object_open_opts *opts);
+};
+
+extern const struct hbc_object *const hbc_objects[];
+extern const size_t hbc_objects_count;
+
+/* The object built for @machine (a uname -m value), or NULL. */
+const struct hbc_object *hbc_object_for_machine(const char *machine);
+
+/* "x86_64, aarch64, riscv64": every machine this build carries. */
+void hbc_objects_machines(char *buf, size_t len);
+
+#endif /* HBC_OBJECTS_H */

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* What the running kernel and process can do, asked before anything is loaded. */
+#ifndef HBC_PROBE_H
+#define HBC_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define HBC_KERNEL_BTF "/sys/kernel/btf/vmlinux"
+
+/* Effective capabilities allow loading and attaching (root, or CAP_BPF+CAP_PERFMON). */
+bool hbc_have_privileges(void);
+/* Kernel can attach kprobes (perf kprobe PMU, or tracefs kprobe_events). */
+bool hbc_kprobes_available(void);
+/* Make sure tracefs is reachable; mounts it at /sys/kernel/tracing if needed. 0 or -errno. */
+int hbc_ensure_tracefs(void);
+
+#endif /* HBC_PROBE_H */

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# --check on this kernel: the attach mode chosen, and what a forced mode does.
+source "$(dirname "$0")/lib.sh"
+need_root
+
+expect_run "--check" 0 "" "$LOADER" --check
+cat "$tmp/err" "$tmp/out"
+grep -qE "^check: ok: object [a-z0-9]+ \\([0-9]+ bytes, sha256 [0-9a-f]{64}\\)" "$tmp/out" \
+	&& ok "check names the object" || bad "check line: $(cat "$tmp/out")"
+if kprobes_available; then
+	grep -qx 'attached: ksyscall execve' "$tmp/err" && ok "kprobes present: ksyscall attached" \
+		|| bad "kprobes present but: $(cat "$tmp/err")"
+	grep -q 'attached ksyscall$' "$tmp/out" && ok "check line says ksyscall" || bad "$(cat "$tmp/out")"
+else
+	grep -qx 'attached: tracepoint syscalls/sys_enter_execve (kprobes unavailable)' "$tmp/err" \
+		&& ok "no kprobes: tracepoint fallback reported" || bad "no kprobes, but: $(cat "$tmp/err")"
+	grep -q 'attached tracepoint$' "$tmp/out" && ok "check line says tracepoint" || bad "$(cat "$tmp/out")"
+	expect_run "forced ksyscall without kprobes" 1 \
+		"cannot attach ksyscall execve: " "$LOADER" --check --attach ksyscall
+	grep -q 'try --attach tracepoint' "$tmp/err" && ok "forced ksyscall failure says what to do" \
+		|| bad "$(cat "$tmp/err")"
+fi
+expect_run "--check --attach tracepoint" 0 \
+	"attached: tracepoint syscalls/sys_enter_execve (requested)" "$LOADER" --check --attach tracepoint
+assert_nothing_left "after --check"
+done_testing

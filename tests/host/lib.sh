@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Shared by the host tests: sourced, with the loader as $1.
+set -uo pipefail
+LOADER=$1
+shift
+fails=0
+ok()  { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+done_testing() { echo "$fails failed"; exit $((fails > 0)); }
+skip() { echo "SKIP: $*"; exit 77; }
+
+need_root() {
+	[[ $(id -u) == 0 ]] || skip "needs root to load BPF programs into this kernel"
+}
+
+# expect_run NAME WANT_STATUS WANT_STDERR_SUBSTRING CMD...
+expect_run() {
+	local name=$1 want_rc=$2 want_err=$3 rc
+	shift 3
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [[ $rc != "$want_rc" ]]; then
+		bad "$name: exit $rc, expected $want_rc; stderr: $(head -c 400 "$tmp/err")"
+	elif [[ -n $want_err ]] && ! grep -qF -- "$want_err" "$tmp/err"; then
+		bad "$name: stderr lacks '$want_err'; got: $(head -c 400 "$tmp/err")"
+	else
+		ok "$name"
+	fi
+}
+
+# No BPF program or link of ours left in the kernel.
+assert_nothing_left() {
+	local progs links
+	progs=$("$BPFTOOL" prog list 2>/dev/null | grep -E ' name (hello|hello_tp) ' || true)
+	links=$("$BPFTOOL" link list 2>/dev/null | grep -E 'prog [0-9]+' | grep -E 'hello' || true)
+	[[ -z $progs && -z $links ]] && ok "$1: bpftool shows no program or link of ours" \
+		|| bad "$1: left behind: $progs $links"
+}
+
+kprobes_available() {
+	[[ -e /sys/bus/event_source/devices/kprobe/type ]] ||
+		[[ -e /sys/kernel/tracing/kprobe_events ]] ||
+		[[ -e /sys/kernel/debug/tracing/kprobe_events ]]
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
