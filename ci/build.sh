@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Build everything from a fresh Debian machine: install the missing build
-# dependencies, configure meson in build/, build the objects and the loader.
-#   ci/build.sh [MESON_SETUP_ARGS...]     (BUILD_DIR overrides build/)
+# dependencies, configure meson in build/, build the objects and the loader, then
+# for every row of arch/arches.txt a static loader (sysroot of pinned Debian
+# packages, meson cross file) with its .deb and .rpm, collected in build/packages/
+# with an apt repository in build/packages/apt/.
+#   ci/build.sh [MESON_SETUP_ARGS...]
+# Environment: BUILD_DIR (default build/), HBC_PACKAGES=0 to skip the packages,
+# SOURCE_DATE_EPOCH (default: the last commit's time), HBC_REPO_KEY (sign the repo).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
@@ -23,10 +28,49 @@ install_missing() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# setup DIR ARGS...: configure a meson build dir, or reconfigure an existing one.
+setup() {
+	local dir=$1
+	shift
+	if [[ -f $dir/build.ninja ]]; then
+		meson setup --reconfigure "$dir" "$top" "$@" >/dev/null
+	else
+		meson setup "$dir" "$top" "$@" >/dev/null
+	fi
+}
+
+# The package build of one arch: static loader against its sysroot, .deb and .rpm.
+build_arch() {
+	local name=$1 sysroot dir=$build/arch-$1 cross=$build/cross/$1.ini
+	sysroot=$("$top/packaging/sysroot.sh" "$name")
+	mkdir -p "$build/cross"
+	"$top/packaging/cross-file.sh" "$name" "$sysroot" >"$cross.new"
+	if cmp -s "$cross.new" "$cross"; then
+		rm "$cross.new"
+	else	# meson keeps a build dir's cross-file options: start that one afresh
+		mv "$cross.new" "$cross"
+		rm -rf "$dir"
+	fi
+	setup "$dir" --cross-file "$cross" --prefix=/usr -Dbuildtype=release \
+		-Dstatic_loader=true -Dpackages=true -Dtests=false -Dsanitizers=false \
+		-Dprebuilt_bpf="$build/bpf"
+	meson compile -C "$dir" >"$dir/compile.log" 2>&1 || { tail -40 "$dir/compile.log"; echo "ci/build.sh: building $name failed; log: $dir/compile.log" >&2; exit 1; }
+	cp "$dir"/packaging/*.deb "$dir"/packaging/*.rpm "$build/packages/"
+	echo "ci/build.sh: $name: $(cd "$dir/packaging" && ls *.deb *.rpm | tr '\n' ' ')"
+}
+
 install_missing "$top/ci/build-deps.txt"
-if [[ -f $build/build.ninja ]]; then
-	meson setup --reconfigure "$build" "$top" "$@" >/dev/null
-else
-	meson setup "$build" "$top" "$@"
+if [[ -z ${SOURCE_DATE_EPOCH:-} ]]; then
+	SOURCE_DATE_EPOCH=$(git -C "$top" log -1 --format=%ct 2>/dev/null || stat -c %Y "$top/meson.build")
 fi
+export SOURCE_DATE_EPOCH
+setup "$build" "$@"
 meson compile -C "$build"
+[[ ${HBC_PACKAGES:-1} == 0 ]] && exit 0
+
+rm -rf "$build/packages"
+mkdir -p "$build/packages"
+for name in $(awk '!/^#/ && NF { print $1 }' "$top/arch/arches.txt"); do
+	build_arch "$name"
+done
+"$top/packaging/apt-repo.sh" "$build/packages"

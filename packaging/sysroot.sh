@@ -7,6 +7,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/ci/lib/debfetch.sh"
 pins=$top/packaging/sysroot-pins.txt
+llvm=${HBC_CROSS_LLVM:-/usr/lib/llvm-19/bin}
 
 name=${1:?usage: packaging/sysroot.sh ARCH-NAME}
 debarch=$(awk -v n="$name" '!/^#/ && $1 == n { print $4 }' "$top/arch/arches.txt")
@@ -32,6 +33,14 @@ done <<<"$rows"
 find "$root.tmp" -type l -lname '/*' -print0 | while IFS= read -r -d '' link; do
 	target=$(readlink "$link")
 	ln -sfn "$(realpath -m --relative-to="$(dirname "$link")" "$root.tmp$target")" "$link"
+done
+# elfutils >= 0.193 puts its own crc32() into libelf.a, which clashes with zlib's in a
+# static link; keep libelf's copy local to libelf (both compute the same CRC-32).
+for libelf in "$root.tmp"/usr/lib/*/libelf.a; do
+	syms=$("$llvm/llvm-nm" --defined-only "$libelf")
+	if grep -qE ' T crc32$' <<<"$syms"; then
+		"$llvm/llvm-objcopy" --localize-symbol=crc32 "$libelf"
+	fi
 done
 touch "$root.tmp/.complete"
 rm -rf "$root"
