@@ -12,21 +12,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 
-install_missing() {
-	local want=() missing=() p
-	mapfile -t want < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$@")
-	for p in "${want[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-	done
-	[[ ${#missing[@]} == 0 ]] && return 0
-	if [[ $(id -u) != 0 ]]; then
-		echo "ci/build.sh: missing Debian packages: ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2
-		exit 1
-	fi
-	echo "ci/build.sh: installing ${missing[*]}"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+. "$top/ci/lib/deps.sh"
 
 # setup DIR ARGS...: configure a meson build dir, or reconfigure an existing one.
 setup() {
@@ -53,13 +39,13 @@ build_arch() {
 	fi
 	setup "$dir" --cross-file "$cross" --prefix=/usr -Dbuildtype=release \
 		-Dstatic_loader=true -Dpackages=true -Dtests=false -Dsanitizers=false \
-		-Dprebuilt_bpf="$build/bpf"
+		-Dprebuilt_bpf="$build/bpf" -Dsource_date_epoch="$SOURCE_DATE_EPOCH"
 	meson compile -C "$dir" >"$dir/compile.log" 2>&1 || { tail -40 "$dir/compile.log"; echo "ci/build.sh: building $name failed; log: $dir/compile.log" >&2; exit 1; }
 	cp "$dir"/packaging/*.deb "$dir"/packaging/*.rpm "$build/packages/"
 	echo "ci/build.sh: $name: $(cd "$dir/packaging" && ls *.deb *.rpm | tr '\n' ' ')"
 }
 
-install_missing "$top/ci/build-deps.txt"
+install_missing "$top/ci/build-deps.txt" || exit 1
 if [[ -z ${SOURCE_DATE_EPOCH:-} ]]; then
 	SOURCE_DATE_EPOCH=$(git -C "$top" log -1 --format=%ct 2>/dev/null || stat -c %Y "$top/meson.build")
 fi

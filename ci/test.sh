@@ -6,6 +6,8 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 
+. "$top/ci/lib/deps.sh"
+install_missing "$top/ci/test-deps.txt" || { echo "0 passed, 1 failed"; exit 1; }
 "$top/ci/build.sh" || { echo "0 passed, 1 failed"; exit 1; }
 meson test -C "$build" --print-errorlogs --num-processes 2 "$@"
 rc=$?

@@ -6,7 +6,7 @@
 
 doc=$stage/usr/share/doc/$name
 install -d "$doc" "$stage/usr/share/lintian/overrides"
-install -m 0644 "$src/packaging/files/copyright" "$doc/copyright"
+install -m 0644 "$src/packaging/debian/copyright" "$doc/copyright"
 gzip -9n -c "$src/packaging/debian/changelog" >"$doc/changelog.Debian.gz"
 install -m 0644 "$src/packaging/files/lintian-overrides" "$stage/usr/share/lintian/overrides/$name"
 normalize "$stage"

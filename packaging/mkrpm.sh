@@ -11,7 +11,7 @@ if [[ -d $stage/lib/systemd ]]; then
 	rmdir "$stage/lib"
 fi
 install -d "$stage/usr/share/licenses/$name"
-install -m 0644 "$src/packaging/files/copyright" "$stage/usr/share/licenses/$name/copyright"
+install -m 0644 "$src/packaging/debian/copyright" "$stage/usr/share/licenses/$name/copyright"
 normalize "$stage"
 
 # %files from the staged tree: config files are %config(noreplace), the rest plain.

@@ -13,6 +13,7 @@ while [[ $# -gt 0 ]]; do
 	--version) version=$2 ;;
 	--release) release=$2 ;;
 	--output) output=$2 ;;
+	--epoch) [[ -n $2 ]] && SOURCE_DATE_EPOCH=$2 ;;
 	*) die "unknown option $1" ;;
 	esac
 	shift 2

@@ -1,17 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Shared by the host tests: sourced, with the loader as $1.
-set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 LOADER=$1
 shift
-fails=0
-ok()  { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-done_testing() { echo "$fails failed"; exit $((fails > 0)); }
-skip() { echo "SKIP: $*"; exit 77; }
-
-need_root() {
-	[[ $(id -u) == 0 ]] || skip "needs root to load BPF programs into this kernel"
-}
 
 # expect_run NAME WANT_STATUS WANT_STDERR_SUBSTRING CMD...
 expect_run() {
@@ -42,6 +33,3 @@ kprobes_available() {
 		[[ -e /sys/kernel/tracing/kprobe_events ]] ||
 		[[ -e /sys/kernel/debug/tracing/kprobe_events ]]
 }
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT

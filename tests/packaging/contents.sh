@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# What each package says it is and holds: architecture, ELF machine, files, conffiles,
+# no dependencies (static loader), the same objects as this build, and it runs there.
+source "$(dirname "$0")/lib.sh"
+: "${BPF_DIR:?}"
+llvm=${HBC_CROSS_LLVM:-/usr/lib/llvm-19/bin}
+
+want_files="/etc/hello-buffer-config.conf
+/usr/sbin/hello-buffer-config
+/usr/share/man/man8/hello-buffer-config.8.gz"
+
+while read -r name debarch rpmarch triplet machine; do
+	deb=$(deb_of "$debarch") rpm=$(rpm_of "$rpmarch")
+	[[ -f $deb && -f $rpm ]] && ok "$name: $(basename "$deb") and $(basename "$rpm") exist" \
+		|| { bad "$name: missing $deb or $rpm"; continue; }
+	a=$(dpkg-deb -f "$deb" Architecture)
+	[[ $a == "$debarch" ]] && ok "$name: dpkg-deb Architecture $a" || bad "$name: .deb Architecture $a, want $debarch"
+	a=$(rpm -qp --qf '%{ARCH}' "$rpm" 2>/dev/null)
+	[[ $a == "$rpmarch" ]] && ok "$name: rpm ARCH $a" || bad "$name: .rpm ARCH $a, want $rpmarch"
+	dep=$(dpkg-deb -f "$deb" Depends Pre-Depends)
+	[[ -z $dep ]] && ok "$name: no Depends (static loader)" || bad "$name: Depends: $dep"
+	req=$(rpm -qp --requires "$rpm" 2>/dev/null | grep -v '^rpmlib(' || true)
+	[[ -z $req ]] && ok "$name: rpm requires nothing but rpmlib features" || bad "$name: rpm requires $req"
+
+	root=$tmp/$name
+	mkdir -p "$root"
+	dpkg-deb -x "$deb" "$root"
+	bin=$root/usr/sbin/hello-buffer-config
+	# The machine clang emits for this row's triplet is the one the loader must have.
+	echo 'int x;' | "$llvm/clang" --target="$triplet" -x c -c - -o "$tmp/probe.o"
+	want=$(readelf -h "$tmp/probe.o" | sed -n 's/^ *Machine: *//p')
+	got=$(readelf -h "$bin" | sed -n 's/^ *Machine: *//p')
+	[[ $got == "$want" ]] && ok "$name: packaged ELF machine '$got'" || bad "$name: ELF machine '$got', want '$want'"
+	readelf -d "$bin" | grep -q NEEDED && bad "$name: loader has DT_NEEDED entries" || ok "$name: loader is static"
+
+	files=$(dpkg-deb -c "$deb" | awk '{print substr($6, 2)}' | grep -E '^/(etc|usr/sbin|usr/share/man)/.*[^/]$' | sort)
+	[[ $files == "$want_files" ]] && ok "$name: .deb holds loader, config, man page" || bad "$name: .deb files: $files"
+	dpkg-deb -c "$deb" | grep -q ' ./lib/systemd/system/hello-buffer-config.service$' \
+		&& ok "$name: .deb ships the systemd unit" || bad "$name: no systemd unit in the .deb"
+	cf=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)
+	[[ $cf == /etc/hello-buffer-config.conf ]] && ok "$name: conffile $cf" || bad "$name: conffiles: $cf"
+	rf=$(rpm -qp --configfiles "$rpm" 2>/dev/null)
+	[[ $rf == /etc/hello-buffer-config.conf ]] && ok "$name: rpm config file $rf" || bad "$name: rpm config files: $rf"
+	rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$rpm" 2>/dev/null | grep -q '^/etc/hello-buffer-config.conf cn$' \
+		&& ok "$name: rpm config is %config(noreplace)" || bad "$name: rpm config flags: $(rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$rpm")"
+	rpm -qlp "$rpm" 2>/dev/null | grep -qx /usr/lib/systemd/system/hello-buffer-config.service \
+		&& ok "$name: rpm ships the unit in /usr/lib/systemd/system" || bad "$name: rpm has no unit"
+
+	# The loader runs on its architecture (qemu-user via binfmt for foreign ones) and
+	# carries exactly the objects of this build.
+	out=$("$bin" --version 2>&1)
+	rc=$?
+	[[ $rc == 0 && $out == "hello-buffer-config $HBC_VERSION"* ]] && ok "$name: --version runs ($(uname -m) host)" \
+		|| bad "$name: --version: exit $rc: $out"
+	for o in "$BPF_DIR"/hello_*.bpf.o; do
+		sum=$(sha256sum "$o" | cut -d' ' -f1)
+		grep -q "sha256 $sum" <<<"$out" && ok "$name: carries $(basename "$o")" || bad "$name: lacks $(basename "$o") ($sum)"
+	done
+done < <(arch_rows)
+done_testing

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# The distro packaging sources: one version and summary everywhere, then a packager's
+# dpkg-buildpackage with packaging/debian and rpmbuild with packaging/rpm/*.spec.
+source "$(dirname "$0")/lib.sh"
+spec=$SOURCE_ROOT/packaging/rpm/hello-buffer-config.spec
+meta() { sed -n "s/^$1: //p" "$SOURCE_ROOT/packaging/metadata.txt"; }
+
+v=$(dpkg-parsechangelog -l "$SOURCE_ROOT/packaging/debian/changelog" -S Version)
+[[ $v == "$HBC_VERSION-$REL" ]] && ok "debian/changelog version $v" || bad "debian/changelog $v, meson $HBC_VERSION-$REL"
+v=$(sed -n 's/^Version: *//p' "$spec")
+[[ $v == "$HBC_VERSION" ]] && ok "spec Version $v" || bad "spec Version $v, meson $HBC_VERSION"
+s=$(meta Summary)
+grep -qxF "Description: $s" "$SOURCE_ROOT/packaging/debian/control" && ok "debian/control synopsis is metadata's Summary" \
+	|| bad "debian/control synopsis differs from '$s'"
+grep -qE "^Summary: +${s//(/\\(}" "$spec" && ok "spec Summary is metadata's" || bad "spec Summary differs from '$s'"
+
+# Work on a copy: the source tree stays clean.
+src=$tmp/hello-buffer-config-$HBC_VERSION
+mkdir -p "$src"
+(cd "$SOURCE_ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - 2>/dev/null) |
+	tar -xf - -C "$src"
+
+cp -r "$src/packaging/debian" "$src/debian"
+(cd "$src" && DEB_BUILD_OPTIONS=parallel=2 dpkg-buildpackage -us -uc -b) >"$tmp/dpkg.log" 2>&1 \
+	&& ok "dpkg-buildpackage -us -uc -b" || bad "dpkg-buildpackage: $(tail -30 "$tmp/dpkg.log")"
+deb=$(ls "$tmp"/hello-buffer-config_*.deb 2>/dev/null | head -1)
+if [[ -n $deb ]]; then
+	dep=$(dpkg-deb -f "$deb" Depends)
+	grep -q 'libbpf1' <<<"$dep" && ok "distro .deb links libbpf dynamically: Depends: $dep" || bad "Depends: $dep"
+	tags=$(lintian --fail-on none "$deb" 2>&1 | grep -E '^[EW]: ' | grep -v 'initial-upload-closes-no-bugs' || true)
+	[[ -z $tags ]] && ok "lintian: distro .deb clean" || bad "lintian distro .deb: $tags"
+fi
+
+rm -rf "$src/debian"
+top=$tmp/rpmbuild
+mkdir -p "$top/SOURCES"
+tar -C "$tmp" -czf "$top/SOURCES/hello-buffer-config-$HBC_VERSION.tar.gz" "hello-buffer-config-$HBC_VERSION"
+rpmbuild -bb --nodeps --define "_topdir $top" --define 'debug_package %{nil}' "$spec" >"$tmp/rpm.log" 2>&1 \
+	&& ok "rpmbuild -bb packaging/rpm/hello-buffer-config.spec" || bad "rpmbuild: $(tail -30 "$tmp/rpm.log")"
+rpm=$(find "$top/RPMS" -name '*.rpm' | head -1)
+if [[ -n $rpm ]]; then
+	rpm -qlp "$rpm" 2>/dev/null | grep -qx /usr/sbin/hello-buffer-config && ok "distro .rpm holds the loader" \
+		|| bad "distro .rpm files: $(rpm -qlp "$rpm")"
+fi
+done_testing

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Build the packages again from a copy of the tree in another directory, with the same
+# SOURCE_DATE_EPOCH: every .deb and .rpm must be byte-identical; print what differs.
+source "$(dirname "$0")/lib.sh"
+: "${SOURCE_DATE_EPOCH:=$(git -C "$SOURCE_ROOT" log -1 --format=%ct)}"
+export SOURCE_DATE_EPOCH
+
+copy=$tmp/elsewhere/src
+mkdir -p "$copy"
+(cd "$SOURCE_ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - 2>/dev/null) |
+	tar -xf - -C "$copy"
+BUILD_DIR=$tmp/elsewhere/out "$copy/ci/build.sh" -Dtests=false -Dsanitizers=false >"$tmp/build.log" 2>&1 \
+	|| { bad "second build failed: $(tail -20 "$tmp/build.log")"; done_testing; }
+
+describe() { # PACKAGE: a listing that shows where two packages differ
+	case $1 in
+	*.deb) dpkg-deb -I "$1"; dpkg-deb -c "$1"
+	       mkdir -p "$tmp/x" && rm -rf "$tmp/x"/* && dpkg-deb -x "$1" "$tmp/x" &&
+	       (cd "$tmp/x" && find . -type f -exec sha256sum {} + | sort -k2) ;;
+	*.rpm) rpm -qip "$1" 2>/dev/null; rpm -qlvp "$1" 2>/dev/null
+	       rpm -qp --qf '[%{FILEDIGESTS} %{FILENAMES}\n]' "$1" 2>/dev/null ;;
+	esac
+}
+for p in "$PKGDIR"/*.deb "$PKGDIR"/*.rpm; do
+	q=$tmp/elsewhere/out/packages/$(basename "$p")
+	if cmp -s "$p" "$q"; then
+		ok "$(basename "$p") is byte-identical ($(sha256sum "$p" | cut -c1-16)...)"
+	else
+		bad "$(basename "$p") differs between $(dirname "$p") and $(dirname "$q"):"
+		diff <(describe "$p") <(describe "$q") | head -40
+	fi
+done
+done_testing
