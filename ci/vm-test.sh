@@ -236,6 +236,20 @@ accel_for() {
     printf '%s\n' "$a"
 }
 
+# cpu_for NAME ACCEL: the table's qcpu, plus the tcg-cpu-options QEMU accepts for it
+cpu_for() {
+    local n=$1 accel=$2 cpu=${VM_A_qcpu[$n]} opt
+    if [[ $accel == tcg ]]; then
+        for opt in $(vm_conf tcg-cpu-options "" | tr ',' ' '); do
+            if echo quit | timeout 30 "${VM_A_qemu[$n]}" -accel tcg -M "${VM_A_qmachine[$n]}" \
+                -cpu "$cpu,$opt" -nodefaults -display none -S -monitor stdio >/dev/null 2>&1; then
+                cpu+=",$opt"
+            fi
+        done
+    fi
+    printf '%s\n' "$cpu"
+}
+
 # ---------------------------------------------------------------- one VM
 
 now() { date +%s.%N; }
@@ -309,7 +323,7 @@ ENV
         printf '#mtree\n'
         printf './init type=file uid=0 gid=0 mode=0755 contents=%s\n' "$(esc "$top/ci/vm/guest/init")"
         printf './hbc type=dir uid=0 gid=0 mode=0755\n'
-        printf './hbc/test.sh type=file uid=0 gid=0 mode=0755 contents=%s\n' "$(esc "$top/ci/vm/guest/test.sh")"
+        printf './hbc/test.sh type=file uid=0 gid=0 mode=0755 contents=%s\n' "$(esc "${HBC_VM_GUEST_TEST:-$top/ci/vm/guest/test.sh}")"
         printf './hbc/env type=file uid=0 gid=0 mode=0644 contents=%s\n' "$(esc "$work/env")"
         printf './hbc/%s type=file uid=0 gid=0 mode=0644 contents=%s\n' "${deb##*/}" "$(esc "$deb")"
     } >"$work/overlay.mtree"
@@ -321,7 +335,7 @@ ENV
     # stage: boot, then the guest's stages, then poweroff
     local accel cpu qemu=${VM_A_qemu[$n]}
     accel=$(accel_for "$n")
-    cpu=${VM_A_qcpu[$n]}
+    cpu=$(cpu_for "$n" "$accel")
     local -a cmd=("$qemu" -accel "$accel" -M "${VM_A_qmachine[$n]}" -cpu "$cpu" -smp "$smp" -m "$mem"
         -nodefaults -no-user-config -display none -no-reboot -monitor none
         -chardev "file,id=con,path=$log" -serial chardev:con
