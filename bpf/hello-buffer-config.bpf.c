@@ -2,6 +2,10 @@
 /*
  * hello-buffer-config: one record per execve(), with a per-uid message.
  *
+ * Records go through the perf event array "output" (the book's way, any kernel) or,
+ * where the kernel has them, a BPF ring buffer: one buffer shared by all CPUs, which
+ * wakes the reader only when it has caught up.
+ *
  * Two entry points produce identical records; the loader enables exactly one:
  *  - ksyscall/execve (kprobe on the syscall, preferred);
  *  - tp/syscalls/sys_enter_execve, for kernels built without kprobes.
@@ -16,11 +20,22 @@
 
 char message[HBC_MESSAGE_LEN] = "Hello World";
 
+/* Set by the loader before load: records go to the ring buffer, else the perf buffer. */
+const volatile bool use_ringbuf = false;
+/* Records the ring buffer had no room for. */
+__u64 ringbuf_dropped = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
 	__uint(key_size, sizeof(u32));
 	__uint(value_size, sizeof(u32));
 } output SEC(".maps");
+
+/* Where the kernel has BPF ring buffers (5.8+); the loader makes it a dummy array otherwise. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, HBC_RINGBUF_BYTES);
+} records SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -45,7 +60,10 @@ static __always_inline int emit_record(void *ctx, const char *pathname)
 	else
 		bpf_probe_read_kernel_str(&data.message, sizeof(data.message), message);
 
-	bpf_perf_event_output(ctx, &output, BPF_F_CURRENT_CPU, &data, sizeof(data));
+	if (!use_ringbuf)
+		bpf_perf_event_output(ctx, &output, BPF_F_CURRENT_CPU, &data, sizeof(data));
+	else if (bpf_ringbuf_output(&records, &data, sizeof(data), 0))
+		__sync_fetch_and_add(&ringbuf_dropped, 1);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #define HBC_MESSAGE_LEN 12
 #define HBC_PATH_LEN 16
 #define HBC_CONFIG_MAX_ENTRIES 10240
+#define HBC_RINGBUF_BYTES (512 * 1024)
 
 struct data_t {
 	int pid;

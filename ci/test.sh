@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-# Run every test suite (building first if needed) and end with "N passed, N failed".
+# Run every test (building first if needed) and end with "N passed, N failed":
+# the meson suites (unit, objects, host, packaging), then the QEMU VM matrix.
 #   ci/test.sh [MESON_TEST_ARGS...]     e.g. ci/test.sh --suite unit
+# Environment: BUILD_DIR (default build/), HBC_VM_TESTS=0 to leave out the VM matrix.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
@@ -9,17 +11,38 @@ build=${BUILD_DIR:-$top/build}
 . "$top/ci/lib/deps.sh"
 install_missing "$top/ci/test-deps.txt" || { echo "0 passed, 1 failed"; exit 1; }
 "$top/ci/build.sh" || { echo "0 passed, 1 failed"; exit 1; }
+
 meson test -C "$build" --print-errorlogs --num-processes 2 "$@"
 rc=$?
-python3 - "$build/meson-logs/testlog.json" <<'PY'
+read -r passed failed skipped < <(python3 - "$build/meson-logs/testlog.json" <<'PY'
 import json, sys
 counts = {}
 for line in open(sys.argv[1]):
-    r = json.loads(line)['result']
+    try:
+        r = json.loads(line)['result']
+    except (ValueError, KeyError):
+        r = 'UNREADABLE'
     counts[r] = counts.get(r, 0) + 1
 passed = counts.pop('OK', 0) + counts.pop('EXPECTEDFAIL', 0)
 skipped = counts.pop('SKIP', 0)
-failed = sum(counts.values())
-print('%d passed, %d failed, %d skipped' % (passed, failed, skipped))
+print(passed, sum(counts.values()), skipped)
 PY
+)
+[[ -n ${passed:-} ]] || { passed=0 failed=1 skipped=0; }
+echo "meson suites: $passed passed, $failed failed, $skipped skipped"
+
+if [[ ${HBC_VM_TESTS:-1} != 0 && $# == 0 ]]; then
+	"$top/ci/vm-test.sh" --package-dir "$build/packages" 2>&1 | tee "$build/vm-test.log"
+	vm_rc=${PIPESTATUS[0]}
+	counts=$(sed -n 's/^vm: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$build/vm-test.log" | tail -1)
+	if [[ -n $counts ]]; then
+		passed=$((passed + ${counts% *}))
+		failed=$((failed + ${counts#* }))
+	else
+		failed=$((failed + 1))
+	fi
+	[[ $vm_rc == 0 ]] || rc=1
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[[ $failed == 0 ]] || rc=1
 exit $rc

@@ -27,10 +27,12 @@
 #define POLL_MS 200
 
 enum attach_mode { ATTACH_AUTO, ATTACH_KSYSCALL, ATTACH_TRACEPOINT };
+enum buffer_kind { BUFFER_AUTO, BUFFER_RING, BUFFER_PERF };
 
 struct options {
 	const char *config;
 	enum attach_mode attach;
+	enum buffer_kind buffer;
 	unsigned long count;		/* 0: forever */
 	unsigned long pages;		/* perf buffer pages per CPU */
 	bool json;
@@ -43,6 +45,8 @@ struct run {
 	unsigned long events;
 	unsigned long long lost;
 };
+
+static const char *const buffer_names[] = { "auto", "ring", "perf" };
 
 static volatile sig_atomic_t stop;
 
@@ -68,6 +72,7 @@ static void usage(FILE *out)
 		"  -n, --count N        exit after N events\n"
 		"      --check          load and attach, report what was used, detach, exit\n"
 		"      --attach MODE    auto (default), ksyscall or tracepoint\n"
+		"      --buffer KIND    auto (default: ring where the kernel has it), ring or perf\n"
 		"      --pages N        perf buffer pages per CPU, a power of 2 (default %d)\n"
 		"  -v, --verbose        show libbpf's log\n"
 		"  -V, --version        version and the BPF objects this build carries\n"
@@ -107,7 +112,19 @@ static int parse_attach(const char *s, enum attach_mode *mode)
 	return 0;
 }
 
-enum { OPT_CHECK = 256, OPT_ATTACH, OPT_PAGES };
+static int parse_buffer(const char *s, enum buffer_kind *kind)
+{
+	for (size_t i = 0; i < sizeof(buffer_names) / sizeof(buffer_names[0]); i++) {
+		if (strcmp(s, buffer_names[i]) == 0) {
+			*kind = (enum buffer_kind)i;
+			return 0;
+		}
+	}
+	fprintf(stderr, PROG ": --buffer expects auto, ring or perf, not '%s'\n", s);
+	return -EINVAL;
+}
+
+enum { OPT_CHECK = 256, OPT_ATTACH, OPT_PAGES, OPT_BUFFER };
 
 /* Returns 0 to run, 1 when done (help/version printed), or -EINVAL. */
 static int parse_args(int argc, char **argv, struct options *o)
@@ -119,6 +136,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "pages", required_argument, NULL, OPT_PAGES },
+		{ "buffer", required_argument, NULL, OPT_BUFFER },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -146,6 +164,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 				fprintf(stderr, PROG ": --pages must be a power of 2, not %lu\n", o->pages);
 				return -EINVAL;
 			}
+			break;
+		case OPT_BUFFER:
+			if (parse_buffer(optarg, &o->buffer))
+				return -EINVAL;
 			break;
 		case 'v': o->verbose = true; break;
 		case 'V': return 'V';
@@ -246,12 +268,11 @@ static struct bpf_link *attach(const struct hbc_progs *p, enum attach_mode mode,
 	return link;
 }
 
-static void on_sample(void *ctx, int cpu, void *data, __u32 size)
+/* One record, from either buffer. */
+static void on_record(struct run *r, const void *data, size_t size)
 {
-	struct run *r = ctx;
 	const struct data_t *d = data;
 
-	(void)cpu;
 	if (size < sizeof(*d))
 		return;
 	if (r->opt->count && r->events >= r->opt->count)
@@ -265,47 +286,131 @@ static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 		stop = 1;
 }
 
-static void on_lost(void *ctx, int cpu, __u64 count)
+static void on_lost(struct run *r, int cpu, unsigned long long count)
 {
-	struct run *r = ctx;
-
 	r->lost += count;
 	if (r->opt->json)
 		hbc_format_json_lost(stdout, cpu, count);
 }
 
-static int consume(const struct hbc_progs *p, const struct options *o)
+static void on_perf_sample(void *ctx, int cpu, void *data, __u32 size)
 {
-	struct run r = { .opt = o };
-	struct perf_buffer *pb;
+	(void)cpu;
+	on_record(ctx, data, size);
+}
+
+static void on_perf_lost(void *ctx, int cpu, __u64 count)
+{
+	on_lost(ctx, cpu, count);
+}
+
+static int on_ring_record(void *ctx, void *data, size_t size)
+{
+	on_record(ctx, data, size);
+	return 0;
+}
+
+/* Poll until stopped; poll() returns records handled or -errno. */
+static int poll_loop(struct run *r, int (*poll)(void *buf, int ms), void *buf,
+		     const __u64 *dropped)
+{
+	unsigned long long seen = 0;
 	int err = 0;
 
-	pb = perf_buffer__new(bpf_map__fd(p->output), o->pages, on_sample, on_lost, &r, NULL);
-	if (!pb) {
-		err = -errno;
-		fprintf(stderr, PROG ": cannot open the perf buffer: %s\n", strerror(-err));
-		return err;
-	}
-	if (!o->json)
-		hbc_format_text_header(stdout);
 	while (!stop) {
-		err = perf_buffer__poll(pb, POLL_MS);
+		err = poll(buf, POLL_MS);
 		fflush(stdout);
+		if (dropped && *dropped != seen) {	/* the ring buffer counts its own losses */
+			on_lost(r, -1, *dropped - seen);
+			seen = *dropped;
+			fflush(stdout);
+		}
 		if (err == -EINTR) {
 			err = 0;
 			continue;
 		}
 		if (err < 0) {
-			fprintf(stderr, PROG ": reading the perf buffer: %s\n", strerror(-err));
+			fprintf(stderr, PROG ": reading the buffer: %s\n", strerror(-err));
 			break;
 		}
 		err = 0;
 	}
+	return err;
+}
+
+static int poll_perf(void *pb, int ms)
+{
+	return perf_buffer__poll(pb, ms);
+}
+
+static int poll_ring(void *rb, int ms)
+{
+	return ring_buffer__poll(rb, ms);
+}
+
+static int consume(const struct hbc_progs *p, const struct options *o, bool ring)
+{
+	struct run r = { .opt = o };
+	struct perf_buffer *pb = NULL;
+	struct ring_buffer *rb = NULL;
+	int err;
+
+	if (ring)
+		rb = ring_buffer__new(bpf_map__fd(p->ringbuf), on_ring_record, &r, NULL);
+	else
+		pb = perf_buffer__new(bpf_map__fd(p->output), o->pages, on_perf_sample,
+				      on_perf_lost, &r, NULL);
+	if (!rb && !pb) {
+		err = -errno;
+		fprintf(stderr, PROG ": cannot open the %s buffer: %s\n", ring ? "ring" : "perf",
+			strerror(-err));
+		return err;
+	}
+	if (!o->json)
+		hbc_format_text_header(stdout);
+	if (ring)
+		err = poll_loop(&r, poll_ring, rb, p->dropped(p->skel));
+	else
+		err = poll_loop(&r, poll_perf, pb, NULL);
+	ring_buffer__free(rb);
 	perf_buffer__free(pb);
 	if (r.lost)
-		fprintf(stderr, PROG ": lost %llu samples; try a larger --pages\n", r.lost);
+		fprintf(stderr, PROG ": lost %llu records; try a larger %s\n", r.lost,
+			ring ? "buffer" : "--pages");
 	fprintf(stderr, PROG ": %lu events, %llu lost\n", r.events, r.lost);
 	return err;
+}
+
+/* Ring buffer where the kernel has one (or as asked); says which on stderr. */
+static bool choose_buffer(const struct options *o)
+{
+	bool ring;
+
+	if (o->buffer != BUFFER_AUTO)
+		ring = o->buffer == BUFFER_RING;
+	else
+		ring = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
+	if (ring)
+		fprintf(stderr, "buffer: ring buffer, %d KiB%s\n", HBC_RINGBUF_BYTES / 1024,
+			o->buffer == BUFFER_RING ? " (requested)" : "");
+	else
+		fprintf(stderr, "buffer: perf buffer, %lu pages per CPU%s\n", o->pages,
+			o->buffer == BUFFER_PERF ? " (requested)" : " (ring buffer unsupported)");
+	return ring;
+}
+
+/* Without a ring buffer the unused map becomes a one-entry array any kernel can create. */
+static int set_buffer(const struct hbc_progs *p, bool ring)
+{
+	*p->use_ringbuf = ring;
+	if (ring)
+		return 0;
+	if (bpf_map__set_type(p->ringbuf, BPF_MAP_TYPE_ARRAY) ||
+	    bpf_map__set_key_size(p->ringbuf, sizeof(__u32)) ||
+	    bpf_map__set_value_size(p->ringbuf, sizeof(__u32)) ||
+	    bpf_map__set_max_entries(p->ringbuf, 1))
+		return -EINVAL;
+	return 0;
 }
 
 static int open_object(const struct hbc_object *obj, struct hbc_progs *p)
@@ -318,10 +423,15 @@ static int open_object(const struct hbc_object *obj, struct hbc_progs *p)
 	return err;
 }
 
-static int load_object(const struct hbc_object *obj, struct hbc_progs *p, enum attach_mode mode)
+static int load_object(const struct hbc_object *obj, struct hbc_progs *p, enum attach_mode mode,
+		       bool ring)
 {
-	int err;
+	int err = set_buffer(p, ring);
 
+	if (err) {
+		fprintf(stderr, PROG ": cannot set up the perf buffer fallback\n");
+		return err;
+	}
 	bpf_program__set_autoload(p->ksyscall, mode == ATTACH_KSYSCALL);
 	bpf_program__set_autoload(p->tracepoint, mode == ATTACH_TRACEPOINT);
 	err = bpf_object__load_skeleton(p->skeleton);
@@ -347,15 +457,17 @@ static int run(const struct options *o, const struct hbc_object *obj, const stru
 	struct bpf_link *link = NULL;
 	enum attach_mode mode;
 	const char *why;
+	bool ring;
 	int err;
 
 	err = choose_mode(o->attach, &mode, &why);
+	ring = choose_buffer(o);
 	if (!err && mode == ATTACH_TRACEPOINT)
 		err = hbc_ensure_tracefs();
 	if (!err)
 		err = open_object(obj, &p);
 	if (!err)
-		err = load_object(obj, &p, mode);
+		err = load_object(obj, &p, mode, ring);
 	if (!err)
 		err = fill_config(&p, cfg);
 	if (!err) {
@@ -367,7 +479,7 @@ static int run(const struct options *o, const struct hbc_object *obj, const stru
 		printf("check: ok: object %s (%zu bytes, sha256 %s), attached %s\n", obj->name,
 		       obj->size, obj->sha256, mode == ATTACH_KSYSCALL ? "ksyscall" : "tracepoint");
 	else if (!err)
-		err = consume(&p, o);
+		err = consume(&p, o, ring);
 	bpf_link__destroy(link);
 	if (p.skel)
 		p.destroy(p.skel);
@@ -376,7 +488,7 @@ static int run(const struct options *o, const struct hbc_object *obj, const stru
 
 int main(int argc, char **argv)
 {
-	struct options o = { .attach = ATTACH_AUTO, .pages = DEFAULT_PAGES };
+	struct options o = { .attach = ATTACH_AUTO, .buffer = BUFFER_AUTO, .pages = DEFAULT_PAGES };
 	struct hbc_config cfg = {};
 	const struct hbc_object *obj;
 	char err[512];

@@ -3,6 +3,7 @@
 #ifndef HBC_OBJECTS_H
 #define HBC_OBJECTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <bpf/libbpf.h>
 
@@ -15,7 +16,11 @@ struct hbc_progs {
 	struct bpf_program *tracepoint;		/* tp/syscalls/sys_enter_execve */
 	struct bpf_map *config;			/* my_config */
 	struct bpf_map *output;			/* output (perf event array) */
+	struct bpf_map *ringbuf;		/* records (ring buffer) */
+	bool *use_ringbuf;			/* rodata: set before load */
+
 	void (*destroy)(void *skel);
+	__u64 *(*dropped)(void *skel);		/* ring buffer drop counter, after load */
 };
 
 struct hbc_object {

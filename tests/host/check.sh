@@ -21,6 +21,16 @@ else
 	grep -q 'try --attach tracepoint' "$tmp/err" && ok "forced ksyscall failure says what to do" \
 		|| bad "$(cat "$tmp/err")"
 fi
+if [[ $("$BPFTOOL" feature probe kernel 2>/dev/null | grep -c "eBPF map_type ringbuf is available") == 1 ]]; then
+	grep -qx 'buffer: ring buffer, 512 KiB' "$tmp/err" && ok "ring buffer chosen where the kernel has it" \
+		|| bad "buffer line: $(cat "$tmp/err")"
+else
+	grep -qx 'buffer: perf buffer, 64 pages per CPU (ring buffer unsupported)' "$tmp/err" \
+		&& ok "perf buffer where the kernel has no ring buffer" || bad "buffer line: $(cat "$tmp/err")"
+fi
+expect_run "--check --buffer perf" 0 "buffer: perf buffer, 64 pages per CPU (requested)" \
+	"$LOADER" --check --buffer perf
+expect_run "--buffer bogus" 2 "--buffer expects auto, ring or perf, not 'bogus'" "$LOADER" --buffer bogus
 expect_run "--check --attach tracepoint" 0 \
 	"attached: tracepoint syscalls/sys_enter_execve (requested)" "$LOADER" --check --attach tracepoint
 assert_nothing_left "after --check"

@@ -19,13 +19,16 @@ cat >"$tmp/conf" <<CONF
 4242 Hi 4242
 CONF
 
-"$LOADER" --json --config "$tmp/conf" >"$tmp/out" 2>"$tmp/err" &
+# LOADER_ARGS: e.g. "--buffer perf" to run the same checks through the perf buffer.
+# shellcheck disable=SC2086
+"$LOADER" ${LOADER_ARGS:-} --json --config "$tmp/conf" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 for _ in $(seq 100); do
 	grep -q '^attached: ' "$tmp/err" && break
 	kill -0 "$pid" 2>/dev/null || break
 	sleep 0.1
 done
+grep -q '^buffer: ' "$tmp/err" && ok "$(grep '^buffer: ' "$tmp/err")" || bad "no buffer line: $(cat "$tmp/err")"
 grep -q '^attached: ' "$tmp/err" && ok "loader attached: $(grep '^attached: ' "$tmp/err")" \
 	|| { bad "loader did not attach: $(cat "$tmp/err")"; done_testing; }
 
@@ -65,7 +68,8 @@ grep -qE '^hello-buffer-config: [0-9]+ events, 0 lost$' "$tmp/err" && ok "exit s
 assert_nothing_left "after SIGTERM"
 
 # Text output, and --count ending the run by itself.
-"$LOADER" --count 2 >"$tmp/text" 2>"$tmp/err" &
+# shellcheck disable=SC2086
+"$LOADER" ${LOADER_ARGS:-} --count 2 >"$tmp/text" 2>"$tmp/err" &
 pid=$!
 for _ in $(seq 100); do grep -q '^attached: ' "$tmp/err" && break; sleep 0.1; done
 for _ in $(seq 20); do "$bin"; kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
