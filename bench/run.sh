@@ -1,0 +1,423 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# bench/run.sh: compare hello-buffer-config with libbpf-tools' execsnoop and a
+# bpftrace one-liner, all in one run on this machine, and print one markdown
+# table (also written to $BUILD_DIR/bench/latest.md). Needs root. Measures, not
+# asserts: see bench/README.md.
+#   bench/run.sh [--rounds R] [-n N] [--procs P] [--tools LIST] [--hbc PATH] [--no-build]
+#   bench/run.sh --smoke     # tiny N, one round, our tool and the baseline only
+# Environment: BUILD_DIR (default build/): where the loader is and the results go.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-$top/build}
+cmdline="bench/run.sh${*:+ $*}"
+
+rounds=5 n=20000 procs=2 do_build=1 smoke=0 tools="hbc execsnoop bpftrace"
+hbc=$build/loader/hello-buffer-config
+
+usage() {
+	cat <<EOF
+Usage: bench/run.sh [OPTIONS]
+  -r, --rounds R   rounds per figure, median reported (default $rounds)
+  -n N             execs per exec-storm round (default $n)
+  -p, --procs P    exec-storm processes (default $procs)
+      --tools LIST tracers to compare, from: hbc execsnoop bpftrace (default: all)
+      --hbc PATH   our loader (default \$BUILD_DIR/loader/hello-buffer-config)
+      --no-build   skip the build figure (a clean ci/build.sh: minutes)
+      --smoke      N=200, one round, our tool only, no build; fails only if the
+                   script breaks or our tool reports no storm event
+EOF
+}
+
+while (($#)); do
+	case $1 in
+	-r | --rounds) rounds=$2; shift ;;
+	-n) n=$2; shift ;;
+	-p | --procs) procs=$2; shift ;;
+	--tools) tools=${2//,/ }; shift ;;
+	--hbc) hbc=$2; shift ;;
+	--no-build) do_build=0 ;;
+	--smoke) smoke=1 ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+	shift
+done
+if ((smoke)); then
+	rounds=1 n=200 procs=2 do_build=0 tools=hbc
+fi
+for v in rounds n procs; do
+	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: $v must be a positive integer" >&2; exit 2; }
+done
+for t in $tools; do
+	[[ $t =~ ^(hbc|execsnoop|bpftrace)$ ]] || { echo "bench/run.sh: unknown tool '$t'" >&2; exit 2; }
+done
+[[ $(id -u) == 0 ]] || { echo "bench/run.sh: run me as root (the tracers load BPF)" >&2; exit 2; }
+[[ -x $hbc ]] || { echo "bench/run.sh: no loader at $hbc; build it first: HBC_PACKAGES=0 ci/build.sh" >&2; exit 2; }
+
+say() { echo "bench: $*" >&2; }
+
+# --- setup ----------------------------------------------------------------------
+# shellcheck source=ci/lib/deps.sh
+. "$top/ci/lib/deps.sh"
+deps=(gcc libc6-dev coreutils)
+((smoke)) || deps+=(libbpf-tools bpftrace)
+install_missing <(printf '%s\n' "${deps[@]}")
+# bpftrace and execsnoop read tracepoint formats from tracefs
+if [[ ! -d /sys/kernel/tracing/events ]]; then
+	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
+fi
+
+out=$build/bench
+bin=$out/bin
+raw=$out/raw
+mkdir -p "$bin"
+[[ -e $out/.gitignore ]] || echo '*' >"$out/.gitignore"
+rm -rf "$raw"
+mkdir -p "$raw"
+
+cc=${CC:-cc}
+"$cc" -O2 -Wall -o "$bin/driver" "$top/bench/driver.c"
+"$cc" -O2 -Wall -o "$bin/startup" "$top/bench/startup.c"
+# the exec target: our own _start where we have one, else a static main()
+if ! "$cc" -O2 -static -nostdlib -DHBC_NOOP_START -o "$bin/noop" "$top/bench/noop.c" 2>/dev/null; then
+	"$cc" -O2 -static -o "$bin/noop" "$top/bench/noop.c"
+fi
+
+# Unique target paths; our tool keeps 15 bytes of the path: /tmp/hbXXXXXX/n is 15.
+tdir=$(mktemp -d /tmp/hbXXXXXX)
+target=$tdir/n		# the storm target: the counted path
+probe=$tdir/p		# run before a storm to see the tracer really attached
+cp "$bin/noop" "$target"
+cp "$bin/noop" "$probe"
+((${#target} <= 15)) || { echo "bench/run.sh: $target is longer than 15 bytes" >&2; exit 2; }
+
+tracer_pid=
+build_tmp=
+cleanup() {
+	if [[ -n $tracer_pid ]]; then
+		kill -KILL "$tracer_pid" 2>/dev/null || true
+		wait "$tracer_pid" 2>/dev/null || true
+	fi
+	rm -rf "$tdir"
+	[[ -z $build_tmp ]] || rm -rf "$build_tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+bt_prog='tracepoint:syscalls:sys_enter_execve { printf("%d %s\n", pid, str(args->filename)); }'
+execsnoop_bin=$(command -v execsnoop || true)
+[[ -n $execsnoop_bin ]] || execsnoop_bin=$(dpkg -L libbpf-tools 2>/dev/null | grep -m1 '/execsnoop$' || true)
+
+# tool_cmd TOOL: the command line, in the array cmd
+tool_cmd() {
+	case $1 in
+	hbc) cmd=("$hbc") ;;
+	# line-buffered as on a terminal; to a file it would hold everything until exit
+	execsnoop) cmd=(stdbuf -oL "$execsnoop_bin") ;;
+	bpftrace) cmd=(bpftrace -e "$bt_prog") ;;
+	esac
+}
+# the text a tool prints once it is (about to be) attached
+tool_marker() {
+	case $1 in
+	hbc) echo "attached:" ;;
+	execsnoop) echo "PCOMM" ;;
+	bpftrace) echo "Attaching" ;;
+	esac
+}
+tool_available() {
+	case $1 in
+	hbc) [[ -x $hbc ]] ;;
+	execsnoop) [[ -n $execsnoop_bin && -x $execsnoop_bin ]] ;;
+	bpftrace) command -v bpftrace >/dev/null ;;
+	esac
+}
+active=()
+for t in $tools; do
+	if tool_available "$t"; then active+=("$t"); else say "$t is not available: left out"; fi
+done
+
+# lost_count TOOL OUT ERR: the lost samples the tool reported
+lost_count() {
+	case $1 in
+	# its last words: "hello-buffer-config: N events, M lost"
+	hbc) awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^lost/ && $(i - 1) ~ /^[0-9]+$/) v = $(i - 1) }
+		END { print v == "" ? "?" : v }' "$3" ;;
+	# "Lost N events on CPU #C!" (execsnoop), "Lost N events" (bpftrace)
+	execsnoop | bpftrace) awk '{ for (i = 1; i < NF; i++) if ($i == "Lost" && $(i + 1) ~ /^[0-9]+$/ && $(i + 2) == "events") s += $(i + 1) }
+		END { print s + 0 }' "$2" "$3" ;;
+	esac
+}
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# wait_for FILE... -- TEXT [SECONDS]: wait until TEXT shows in one of the files
+wait_for() {
+	local files=() text limit deadline
+	while [[ $1 != -- ]]; do files+=("$1"); shift; done
+	text=$2 limit=${3:-60}
+	deadline=$(($(now_ms) + limit * 1000))
+	until grep -qF -- "$text" "${files[@]}" 2>/dev/null; do
+		kill -0 "$tracer_pid" 2>/dev/null || return 1
+		(($(now_ms) < deadline)) || return 1
+		sleep 0.02
+	done
+}
+
+# wait_quiet FILE...: wait until the files stop growing (0.5 s), at most 30 s
+wait_quiet() {
+	local last='' cur stable=0 deadline=$(($(now_ms) + 30000))
+	while ((stable < 5 && $(now_ms) < deadline)); do
+		cur=$(stat -c %s "$@" | tr '\n' ' ')
+		if [[ $cur == "$last" ]]; then stable=$((stable + 1)); else stable=0 last=$cur; fi
+		sleep 0.1
+	done
+}
+
+# stop_tracer: SIGINT, then SIGKILL after 10 s
+stop_tracer() {
+	local i
+	kill -INT "$tracer_pid" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$tracer_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$tracer_pid" 2>/dev/null || true
+	wait "$tracer_pid" 2>/dev/null || true
+	tracer_pid=
+}
+
+# --- figures 1, 2, 4 (RSS): the exec storm ---------------------------------------
+# storm.tsv: round tool rate delivered lost hwm_kib
+storm=$raw/storm.tsv
+: >"$storm"
+
+# storm_round R TOOL
+storm_round() {
+	local r=$1 tool=$2 o=$raw/storm.$2.$1.out e=$raw/storm.$2.$1.err d res rate delivered=- lost=- hwm=-
+	if [[ $tool == base ]]; then
+		res=$("$bin/driver" -n "$n" -p "$procs" "$tdir" n) || { say "round $r: baseline driver failed: $res"; return 0; }
+	else
+		tool_cmd "$tool"
+		"${cmd[@]}" >"$o" 2>"$e" &
+		tracer_pid=$!
+		if ! wait_for "$o" "$e" -- "$(tool_marker "$tool")"; then
+			say "round $r: $tool did not start (see $e)"
+			stop_tracer
+			return 0
+		fi
+		# the marker may come before the attach (bpftrace): see one probe event first
+		d=$(($(now_ms) + 30000))
+		until grep -qF "$probe" "$o" 2>/dev/null; do
+			"$probe"
+			if ! kill -0 "$tracer_pid" 2>/dev/null || (($(now_ms) > d)); then
+				say "round $r: $tool never reported $probe (see $e)"
+				stop_tracer
+				return 0
+			fi
+			sleep 0.05
+		done
+		res=$("$bin/driver" -n "$n" -p "$procs" "$tdir" n) || say "round $r: driver under $tool: $res"
+		wait_quiet "$o" "$e"
+		hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$tracer_pid/status" 2>/dev/null || echo -)
+		stop_tracer
+		delivered=$(grep -cF "$target" "$o" || true)
+		lost=$(lost_count "$tool" "$o" "$e")
+	fi
+	rate=$(sed -n 's/.*rate=\([0-9.]*\).*/\1/p' <<<"$res")
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$tool" "${rate:--}" "$delivered" "$lost" "${hwm:--}" >>"$storm"
+	say "round $r: $tool: ${rate:-?} execs/s, delivered $delivered/$n, lost $lost, VmHWM ${hwm:--} KiB"
+}
+
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+say "target $target, N=$n, $procs processes, $rounds rounds; tracers: ${active[*]}"
+order=(base "${active[@]}")
+for ((r = 1; r <= rounds; r++)); do
+	# rotate the order every round, so no tool always runs right after another
+	for ((i = 0; i < ${#order[@]}; i++)); do
+		storm_round "$r" "${order[(i + r - 1) % ${#order[@]}]}"
+	done
+done
+
+# --- figure 3: start-up -----------------------------------------------------------
+# startup.tsv: round tool attach_ms event_ms
+startup=$raw/startup.tsv
+: >"$startup"
+for ((r = 1; r <= rounds; r++)); do
+	for ((i = 0; i < ${#active[@]}; i++)); do
+		t=${active[(i + r - 1) % ${#active[@]}]}
+		tool_cmd "$t"
+		if res=$("$bin/startup" "$(tool_marker "$t")" "$probe" -- "${cmd[@]}" 2>"$raw/startup.$t.$r.err"); then
+			a=$(sed -n 's/.*attach_ms=\([0-9.]*\).*/\1/p' <<<"$res")
+			ev=$(sed -n 's/.*event_ms=\([0-9.]*\).*/\1/p' <<<"$res")
+			printf '%s\t%s\t%s\t%s\n' "$r" "$t" "$a" "$ev" >>"$startup"
+			say "start-up round $r: $t: attached ${a} ms, first event ${ev} ms"
+		else
+			say "start-up round $r: $t failed: $(tail -n1 "$raw/startup.$t.$r.err")"
+		fi
+	done
+done
+
+# --- figure 5: build --------------------------------------------------------------
+build_clean=- build_again=- build_noop=-
+if ((do_build)); then
+	build_tmp=$(mktemp -d /tmp/hbc-bench-build.XXXXXX)
+	say "clean build: BUILD_DIR=$build_tmp/build ci/build.sh (log: $raw/build-*.log)"
+	timed() { # timed LOG CMD...: print seconds, or "failed"
+		local t0 t1
+		t0=$(date +%s%N)
+		if "${@:2}" >"$1" 2>&1; then
+			t1=$(date +%s%N)
+			awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f s", (b - a) / 1e9 }'
+		else
+			echo "failed"
+		fi
+	}
+	build_clean=$(BUILD_DIR=$build_tmp/build timed "$raw/build-clean.log" "$top/ci/build.sh")
+	build_again=$(BUILD_DIR=$build_tmp/build timed "$raw/build-again.log" "$top/ci/build.sh")
+	build_noop=$(timed "$raw/build-ninja.log" ninja -C "$build_tmp/build")
+	say "build: clean $build_clean, ci/build.sh again $build_again, ninja no-op $build_noop"
+	rm -rf "$build_tmp"
+	build_tmp=
+fi
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- the table --------------------------------------------------------------------
+# stat_of FILE TOOL COLUMN: "median min max count" of the numeric values
+stat_of() {
+	awk -F'\t' -v t="$2" -v c="$3" '$2 == t && $c ~ /^[0-9.]+$/ { print $c }' "$1" | sort -g |
+		awk '{ v[NR] = $1 } END {
+			if (!NR) { print "- - - 0"; exit }
+			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			print m, v[1], v[NR], NR }'
+}
+# per-round overhead ratio: rate(tool) / rate(baseline) of the same round
+ratio_stat() {
+	awk -F'\t' -v t="$1" '$3 ~ /^[0-9.]+$/ { rate[$1, $2] = $3; seen[$1] = 1 }
+		END { for (r in seen) if ((r, t) in rate && (r, "base") in rate) print rate[r, t] / rate[r, "base"] }' "$storm" |
+		sort -g | awk '{ v[NR] = $1 } END {
+			if (!NR) { print "- - - 0"; exit }
+			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			print m, v[1], v[NR], NR }'
+}
+fmt_int() { [[ $1 == - ]] && { echo -; return; }; printf "%'d" "$(printf '%.0f' "$1")"; }
+kib() { awk -v k="$1" 'BEGIN { if (k !~ /^[0-9.]+$/) print "-"; else if (k >= 10240) printf "%.1f MiB", k / 1024; else printf "%d KiB", k }'; }
+
+declare -A cell
+declare -A names=([base]="no tracer" [hbc]="hello-buffer-config" [execsnoop]="execsnoop" [bpftrace]="bpftrace")
+
+# 2. rate and ratio
+read -r m lo hi _ < <(stat_of "$storm" base 3)
+cell[rate,base]="$(fmt_int "$m")/s"
+for t in "${active[@]}"; do
+	read -r m lo hi _ < <(stat_of "$storm" "$t" 3)
+	read -r rm rlo rhi _ < <(ratio_stat "$t")
+	if [[ $m == - ]]; then cell[rate,$t]="failed"; continue; fi
+	cell[rate,$t]=$(awk -v m="$rm" -v lo="$rlo" -v hi="$rhi" -v r="$m" 'BEGIN {
+		printf "**%.2f** (%.2f–%.2f); %'"'"'d/s", m, lo, hi, r }')
+done
+# 1. delivery and lost
+for t in "${active[@]}"; do
+	read -r m lo hi _ < <(stat_of "$storm" "$t" 4)
+	if [[ $m == - ]]; then cell[deliv,$t]="failed"; cell[lost,$t]="-"; continue; fi
+	cell[deliv,$t]=$(awk -v m="$m" -v lo="$lo" -v n="$n" 'BEGIN {
+		printf "**%.2f %%** (%'"'"'d of %'"'"'d; min %.2f %%)", 100 * m / n, m, n, 100 * lo / n }')
+	lost_total=$(awk -F'\t' -v t="$t" '$2 == t && $5 ~ /^[0-9]+$/ { s += $5 } END { print s + 0 }' "$storm")
+	read -r m lo hi _ < <(stat_of "$storm" "$t" 5)
+	cell[lost,$t]="${m%.*} (total $lost_total)"
+	[[ $m != - ]] || cell[lost,$t]="? (not reported)"
+done
+# 3. start-up
+for t in "${active[@]}"; do
+	read -r m lo hi _ < <(stat_of "$startup" "$t" 3)
+	cell[attach,$t]=$(awk -v m="$m" -v lo="$lo" -v hi="$hi" 'BEGIN { if (m == "-") print "failed"; else printf "%.0f ms (%.0f–%.0f)", m, lo, hi }')
+	read -r m lo hi _ < <(stat_of "$startup" "$t" 4)
+	cell[event,$t]=$(awk -v m="$m" -v lo="$lo" -v hi="$hi" 'BEGIN { if (m == "-") print "failed"; else printf "%.0f ms (%.0f–%.0f)", m, lo, hi }')
+done
+# 4. footprint
+read -r es_rss _ < <(stat_of "$storm" execsnoop 6)
+for t in "${active[@]}"; do
+	read -r m lo hi _ < <(stat_of "$storm" "$t" 6)
+	cell[rss,$t]=$(kib "$m")
+	if [[ $m != - && $es_rss != - && $t != execsnoop ]]; then
+		cell[rss,$t]+=$(awk -v a="$m" -v b="$es_rss" 'BEGIN { printf " (%.2f× execsnoop)", a / b }')
+	fi
+done
+size_of() { kib "$(($(stat -L -c %s "$1") / 1024))"; }
+debs=("$build"/packages/hello-buffer-config_*_"$(dpkg --print-architecture)".deb)
+deb=${debs[0]}
+[[ -f $deb ]] || deb=""
+cell[bin,hbc]="$(size_of "$hbc") (\`${hbc#"$top"/}\`, $(file -L "$hbc" | grep -q 'statically linked' && echo static || echo dynamic))"
+cell[pkg,hbc]="-"
+if [[ -n $deb ]]; then
+	pbin=$(dpkg-deb --fsys-tarfile "$deb" | tar -tvf - | awk '$NF ~ /bin\/hello-buffer-config$/ { print $3; exit }')
+	[[ -z $pbin ]] || cell[bin,hbc]+="; packaged: $(kib $((pbin / 1024))) (static)"
+	cell[pkg,hbc]="$(kib "$(dpkg-deb -f "$deb" Installed-Size)") (\`$(basename "$deb")\`)"
+fi
+if [[ -n $execsnoop_bin ]]; then
+	cell[bin,execsnoop]="$(size_of "$execsnoop_bin") (dynamic)"
+	cell[pkg,execsnoop]="$(kib "$(dpkg-query -W -f='${Installed-Size}' libbpf-tools 2>/dev/null || echo -)") (libbpf-tools: all its tools)"
+fi
+if command -v bpftrace >/dev/null; then
+	cell[bin,bpftrace]="$(size_of "$(command -v bpftrace)") (dynamic; + LLVM/clang libraries)"
+	cell[pkg,bpftrace]="$(kib "$(dpkg-query -W -f='${Installed-Size}' bpftrace 2>/dev/null || echo -)") (bpftrace alone)"
+fi
+# 5. build
+cell[build,hbc]="clean $build_clean; unchanged re-run of ci/build.sh $build_again; ninja no-op $build_noop"
+((do_build)) || cell[build,hbc]="not run (--no-build)"
+
+versions() {
+	local v
+	for t in "${active[@]}"; do
+		case $t in
+		hbc) v="hello-buffer-config $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?') ($(stat -c %y "$hbc" | cut -d. -f1) build)" ;;
+		execsnoop) v="execsnoop from libbpf-tools $(dpkg-query -W -f='${Version}' libbpf-tools 2>/dev/null || echo '?')" ;;
+		bpftrace) v="$(bpftrace --version 2>/dev/null | head -n1)" ;;
+		esac
+		printf '%s; ' "$v"
+	done | sed 's/; $//'
+}
+
+row() { # row LABEL KEY TARGET: one table row over the columns
+	local line="| $1 |" t
+	for t in base "${active[@]}"; do line+=" ${cell[$2,$t]:--} |"; done
+	echo "$line $3 |"
+}
+
+report=$raw/report.md
+{
+	echo "## hello-buffer-config benchmark"
+	echo
+	echo "\`$cmdline\` — $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), load average $load_start at start, $load_end at end."
+	echo "Exec storm: $n execs of \`$target\` (static no-op) from $procs processes, median of $rounds rounds; tools: $(versions)."
+	echo
+	hdr="| figure |" sep="|---|"
+	for t in base "${active[@]}"; do hdr+=" ${names[$t]} |"; sep+="---|"; done
+	echo "$hdr target (ours) |"
+	echo "$sep---|"
+	row "1. events delivered for the storm path ÷ N (median)" deliv "100 %"
+	row "1. lost samples reported per round (median)" lost "0"
+	row "2. execs/s with tracer ÷ without (median of per-round ratios, range; median rate)" rate "≥ 0.90"
+	row "3. start → attached (\"attached:\" / header / \"Attaching\")" attach "–"
+	row "3. start → first event (one exec after attach)" event "≤ execsnoop"
+	row "4. peak RSS (VmHWM at end of storm, median)" rss "≤ 1.2× execsnoop"
+	row "4. binary size" bin "–"
+	row "4. installed package size" pkg "–"
+	row "5. build (ci/build.sh in a fresh BUILD_DIR: objects, loaders, packages)" build "–"
+	echo
+	echo "Raw data: \`${raw#"$top"/}/\` (storm.tsv: round, tool, execs/s, delivered, lost, VmHWM KiB; startup.tsv)."
+} >"$report"
+
+if ((smoke)); then
+	cp "$report" "$out/smoke.md"
+else
+	cp "$report" "$out/latest.md"
+fi
+cat "$report"
+
+if ((smoke)); then
+	d=$(awk -F'\t' '$2 == "hbc" { print $4 }' "$storm")
+	[[ $d =~ ^[0-9]+$ && $d -gt 0 ]] || { echo "bench/run.sh --smoke: our tool reported no storm event" >&2; exit 1; }
+	echo "bench/run.sh --smoke: ok ($d of $n storm events reported)" >&2
+fi
