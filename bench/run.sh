@@ -76,6 +76,12 @@ mkdir -p "$bin"
 rm -rf "$raw"
 mkdir -p "$raw"
 
+# every round runs one snapshot of the loader, even if build/ is rebuilt meanwhile
+hbc_src=$hbc
+cp "$hbc_src" "$bin/hello-buffer-config"
+hbc=$bin/hello-buffer-config
+hbc_sum=$(sha256sum "$hbc" | cut -c1-12)
+
 cc=${CC:-cc}
 "$cc" -O2 -Wall -o "$bin/driver" "$top/bench/driver.c"
 "$cc" -O2 -Wall -o "$bin/startup" "$top/bench/startup.c"
@@ -348,7 +354,7 @@ size_of() { kib "$(($(stat -L -c %s "$1") / 1024))"; }
 debs=("$build"/packages/hello-buffer-config_*_"$(dpkg --print-architecture)".deb)
 deb=${debs[0]}
 [[ -f $deb ]] || deb=""
-cell[bin,hbc]="$(size_of "$hbc") (\`${hbc#"$top"/}\`, $(file -L "$hbc" | grep -q 'statically linked' && echo static || echo dynamic))"
+cell[bin,hbc]="$(size_of "$hbc") (\`${hbc_src#"$top"/}\`, $(file -L "$hbc" | grep -q 'statically linked' && echo static || echo dynamic))"
 cell[pkg,hbc]="-"
 if [[ -n $deb ]]; then
 	pbin=$(dpkg-deb --fsys-tarfile "$deb" | tar -tvf - | awk '$NF ~ /bin\/hello-buffer-config$/ { print $3; exit }')
@@ -371,7 +377,7 @@ versions() {
 	local v
 	for t in "${active[@]}"; do
 		case $t in
-		hbc) v="hello-buffer-config $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?') ($(stat -c %y "$hbc" | cut -d. -f1) build)" ;;
+		hbc) v="hello-buffer-config at $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?') (\`${hbc_src#"$top"/}\` built $(stat -c %y "$hbc_src" | cut -d. -f1), sha256 $hbc_sum…)" ;;
 		execsnoop) v="execsnoop from libbpf-tools $(dpkg-query -W -f='${Version}' libbpf-tools 2>/dev/null || echo '?')" ;;
 		bpftrace) v="$(bpftrace --version 2>/dev/null | head -n1)" ;;
 		esac
