@@ -212,22 +212,19 @@ static const struct hbc_object *object_for_this_machine(void)
 	return o;
 }
 
-/* Pick the program to attach; says which on stderr. */
-static int choose_mode(enum attach_mode want, enum attach_mode *mode, const char **why)
+/* The program to attach, and why, for the "attached:" line. */
+static enum attach_mode choose_mode(enum attach_mode want, const char **why)
 {
-	*why = "";
 	if (want != ATTACH_AUTO) {
-		*mode = want;
 		*why = " (requested)";
-		return 0;
+		return want;
 	}
 	if (hbc_kprobes_available()) {
-		*mode = ATTACH_KSYSCALL;
-		return 0;
+		*why = "";
+		return ATTACH_KSYSCALL;
 	}
-	*mode = ATTACH_TRACEPOINT;
 	*why = " (kprobes unavailable)";
-	return 0;
+	return ATTACH_TRACEPOINT;
 }
 
 static int fill_config(const struct hbc_progs *p, const struct hbc_config *cfg)
@@ -458,11 +455,11 @@ static int run(const struct options *o, const struct hbc_object *obj, const stru
 	enum attach_mode mode;
 	const char *why;
 	bool ring;
-	int err;
+	int err = 0;
 
-	err = choose_mode(o->attach, &mode, &why);
+	mode = choose_mode(o->attach, &why);
 	ring = choose_buffer(o);
-	if (!err && mode == ATTACH_TRACEPOINT)
+	if (mode == ATTACH_TRACEPOINT)
 		err = hbc_ensure_tracefs();
 	if (!err)
 		err = open_object(obj, &p);
