@@ -19,13 +19,20 @@ expect_run() {
 	fi
 }
 
+# Our programs (by name) in the kernel now: "id name" lines.
+our_progs() {
+	"$BPFTOOL" prog list 2>/dev/null | sed -nE 's/^([0-9]+): .* name (hello|hello_tp) .*/\1 \2/p'
+}
+# Those present before this test started belong to someone else (another tracer running).
+progs_before=$(our_progs)
+
 # No BPF program or link of ours left in the kernel.
 assert_nothing_left() {
-	local progs links
-	progs=$("$BPFTOOL" prog list 2>/dev/null | grep -E ' name (hello|hello_tp) ' || true)
-	links=$("$BPFTOOL" link list 2>/dev/null | grep -E 'prog [0-9]+' | grep -E 'hello' || true)
-	[[ -z $progs && -z $links ]] && ok "$1: bpftool shows no program or link of ours" \
-		|| bad "$1: left behind: $progs $links"
+	local left links
+	left=$(comm -13 <(sort <<<"$progs_before") <(our_progs | sort) | grep . || true)
+	links=$(for id in $(cut -d' ' -f1 <<<"$left"); do "$BPFTOOL" link list 2>/dev/null | grep -E "prog $id\b"; done)
+	[[ -z $left && -z $links ]] && ok "$1: bpftool shows no program or link of ours" \
+		|| bad "$1: left behind: $left $links"
 }
 
 kprobes_available() {
