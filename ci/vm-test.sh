@@ -18,7 +18,7 @@
 #   --package-dir DIR  where the .deb of each architecture is (default build/packages):
 #                  hello-buffer-config_*_<debarch>.deb
 #   --jobs N       VMs at once (default 1; each VM gets nproc/N CPUs, at least 1)
-#   --list         print the matrix and exit
+#   --list         print the matrix and exit (--list-json: as JSON, for CI job matrices)
 #   --keep         keep each VM's work directory (initramfs, kernel) for debugging
 #   --log-dir DIR  console logs (default build/vm-logs); one <arch>-<suite>-<kernel>.log each
 #
@@ -52,6 +52,7 @@ while [[ $# -gt 0 ]]; do
     --log-dir) logdir=${2:?--log-dir needs a value}; shift ;;
     --log-dir=*) logdir=${1#*=} ;;
     --list) list=1 ;;
+    --list-json) list=json ;;
     --keep) keep=1 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument '$1'" ;;
@@ -179,6 +180,19 @@ kernel_label() { # package -> short kernel name (the ABI part)
     printf '%s\n' "$p"
 }
 
+if [[ $list == json ]]; then
+    # for CI: one job per entry, run as ci/vm-test.sh --arch NAME --suite SUITE --kernel PKG=VERSION
+    sep=""
+    printf '['
+    for e in "${matrix[@]}"; do
+        read -r n s a p v sha origin <<<"$e"
+        printf '%s{"id":"%s","arch":"%s","debarch":"%s","suite":"%s","kernel":"%s=%s"}' \
+            "$sep" "$n-$s-$(kernel_label "$p")" "$n" "$a" "$s" "$p" "$v"
+        sep=,
+    done
+    printf ']\n'
+    exit 0
+fi
 if [[ $list == 1 ]]; then
     printf '%-8s %-8s %-9s %-34s %-24s %s\n' ARCH DEBARCH SUITE KERNEL VERSION QEMU
     for e in "${matrix[@]}"; do
@@ -274,6 +288,7 @@ run_one() {
     }
     say() { printf '[%s] %s\n' "$id" "$*" >&2; }
 
+    local t_prep=$SECONDS
     if [[ $origin == missing ]]; then
         record FAIL - - - "no kernel pinned for ${VM_A_debarch[$n]} in $VM_KERNEL_PINS (ci/vm/repin.sh kernels $n)"
         return
@@ -342,7 +357,7 @@ ENV
         -kernel "$kdir/vmlinuz" -initrd "$work/initrd.gz"
         -append "console=${VM_A_console[$n]} panic=-1 oops=panic rdinit=/init")
     printf '%s\n' "${cmd[*]}" >"$work/qemu.cmd"
-    say "boot $p $v ($s/$a) with $accel, $smp cpu(s); console: ${log#"$top"/}"
+    say "boot $p $v ($s/$a) with $accel, -cpu $cpu, $smp cpu(s) after $((SECONDS - t_prep)) s of preparation; console: ${log#"$top"/}"
     local t0 t_init="" t_res="" stage=boot qpid
     t0=$(now)
     "${cmd[@]}" </dev/null >"$work/qemu.out" 2>&1 &
@@ -386,7 +401,8 @@ ENV
     local boot_s=- test_s=-
     [[ -n $t_init ]] && boot_s=$(secs "$t0" "$t_init")
     [[ -n $t_init && -n $t_res ]] && test_s=$(secs "$t_init" "$t_res")
-    local line attach=- detail
+    local line attach=- detail gstage
+    gstage=$(grep -a "HBC-VM-STAGE $nonce " "$log" 2>/dev/null | tail -n1 | tr -d '\r' | awk '{ print $3 }')
     line=$(grep -a "HBC-VM-RESULT $nonce " "$log" 2>/dev/null | tail -n1 | tr -d '\r')
     [[ $line =~ attach=([^ ]+) ]] && attach=${BASH_REMATCH[1]}
     local fails
@@ -412,10 +428,14 @@ ENV
         else
             record PASS "$attach" "$boot_s" "$test_s" ""
         fi
+    elif [[ $line == *reason=timeout* ]]; then
+        record FAIL "$attach" "$boot_s" "$test_s" "timed out at stage $gstage (guest-side limit $((test_timeout - 10)) s)${fails:+; $fails}"
+    elif [[ $line == *reason=* ]]; then
+        record FAIL "$attach" "$boot_s" "$test_s" "the test script died at stage $gstage (${line##*reason=})${fails:+; $fails}"
     else
         record FAIL "$attach" "$boot_s" "$test_s" "${fails:-${line#*"$nonce "}}"
     fi
-    say "$(cut -d' ' -f4- "$res")"
+    say "$(cut -d' ' -f4- "$res") (qemu ran $(secs "$t0" "$t_end") s)"
     [[ $keep == 1 ]] || rm -rf "$work"
 }
 
