@@ -60,7 +60,7 @@ say() { echo "bench: $*" >&2; }
 # --- setup ----------------------------------------------------------------------
 # shellcheck source=ci/lib/deps.sh
 . "$top/ci/lib/deps.sh"
-deps=(gcc libc6-dev coreutils)
+deps=(gcc libc6-dev coreutils bpftool jq)
 ((smoke)) || deps+=(libbpf-tools bpftrace)
 install_missing <(printf '%s\n' "${deps[@]}")
 # bpftrace and execsnoop read tracepoint formats from tracefs
@@ -107,6 +107,7 @@ cleanup() {
 	fi
 	rm -rf "$tdir"
 	[[ -z $build_tmp ]] || rm -rf "$build_tmp"
+	[[ -z ${bpf_stats_old:-} ]] || sysctl -qw kernel.bpf_stats_enabled="$bpf_stats_old" || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -194,6 +195,30 @@ stop_tracer() {
 	tracer_pid=
 }
 
+# proc_cpu PID: user + system CPU ticks of the process, all threads
+proc_cpu() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || true; }
+clk_tck=$(getconf CLK_TCK)
+
+# bpf_snapshot PID: "id run_time_ns run_cnt" of every BPF program the process holds
+# (by fd or through a link); run_time_ns needs kernel.bpf_stats_enabled=1
+bpf_snapshot() {
+	local id
+	awk '$1 == "prog_id:" { print $2 }' "/proc/$1"/fdinfo/* 2>/dev/null | sort -u | while read -r id; do
+		bpftool -j prog show id "$id" 2>/dev/null |
+			jq -r '"\(.id) \(.run_time_ns // 0) \(.run_cnt // 0)"' 2>/dev/null || true
+	done
+}
+# bpf_per_run BEFORE AFTER: run time of all the programs over the runs of the busiest
+# one, in ns: the in-kernel cost per exec (execsnoop runs two programs per exec)
+bpf_per_run() {
+	awk 'FNR == NR { t[$1] = $2; c[$1] = $3; next }
+		{ dt += $2 - t[$1]; dc = $3 - c[$1]; if (dc > mc) mc = dc }
+		END { if (mc > 0 && dt > 0) printf "%.0f", dt / mc; else print "-" }' \
+		<(printf '%s\n' "$1") <(printf '%s\n' "$2")
+}
+bpf_stats_old=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo)
+[[ -z $bpf_stats_old ]] || sysctl -qw kernel.bpf_stats_enabled=1 || true
+
 # --- figures 1, 2, 4 (RSS): the exec storm ---------------------------------------
 # storm.tsv: round tool rate delivered lost hwm_kib
 storm=$raw/storm.tsv
@@ -202,6 +227,7 @@ storm=$raw/storm.tsv
 # storm_round R TOOL
 storm_round() {
 	local r=$1 tool=$2 o=$raw/storm.$2.$1.out e=$raw/storm.$2.$1.err d res rate delivered=- lost=- hwm=-
+	local cpu0 cpu1 cpu_us=- bpf0 bpf1 bpf_ns=-
 	if [[ $tool == base ]]; then
 		res=$("$bin/driver" -n "$n" -p "$procs" "$tdir" n) || { say "round $r: baseline driver failed: $res"; return 0; }
 	else
@@ -224,19 +250,33 @@ storm_round() {
 			fi
 			sleep 0.05
 		done
+		cpu0=$(proc_cpu "$tracer_pid")
+		bpf0=$(bpf_snapshot "$tracer_pid")
 		res=$("$bin/driver" -n "$n" -p "$procs" "$tdir" n) || say "round $r: driver under $tool: $res"
 		wait_quiet "$o" "$e"
 		hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$tracer_pid/status" 2>/dev/null || echo -)
+		cpu1=$(proc_cpu "$tracer_pid")
+		bpf1=$(bpf_snapshot "$tracer_pid")
+		cpu_us=$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$clk_tck" -v n="$n" 'BEGIN {
+			if (a == "" || b == "") print "-"; else printf "%.2f", (b - a) * 1e6 / hz / n }')
+		bpf_ns=$(bpf_per_run "$bpf0" "$bpf1")
 		stop_tracer
 		delivered=$(grep -cF "$target" "$o" || true)
 		lost=$(lost_count "$tool" "$o" "$e")
 	fi
 	rate=$(sed -n 's/.*rate=\([0-9.]*\).*/\1/p' <<<"$res")
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$tool" "${rate:--}" "$delivered" "$lost" "${hwm:--}" >>"$storm"
-	say "round $r: $tool: ${rate:-?} execs/s, delivered $delivered/$n, lost $lost, VmHWM ${hwm:--} KiB"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$tool" "${rate:--}" "$delivered" "$lost" "${hwm:--}" \
+		"$cpu_us" "$bpf_ns" >>"$storm"
+	say "round $r: $tool: ${rate:-?} execs/s, delivered $delivered/$n, lost $lost, VmHWM ${hwm:--} KiB," \
+		"CPU $cpu_us us/exec, BPF $bpf_ns ns/run"
 }
 
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+# load average, and the share of time some task waited for a CPU (PSI, last 60 s)
+load_now() {
+	printf '%s' "$(cut -d' ' -f1-3 /proc/loadavg)"
+	awk '/^some/ { sub("avg60=", "", $3); printf ", CPU pressure %s %%", $3 }' /proc/pressure/cpu 2>/dev/null || true
+}
+load_start=$(load_now)
 say "target $target, N=$n, $procs processes, $rounds rounds; tracers: ${active[*]}"
 order=(base "${active[@]}")
 for ((r = 1; r <= rounds; r++)); do
@@ -287,7 +327,7 @@ if ((do_build)); then
 	rm -rf "$build_tmp"
 	build_tmp=
 fi
-load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+load_end=$(load_now)
 
 # --- the table --------------------------------------------------------------------
 # stat_of FILE TOOL COLUMN: "median min max count" of the numeric values
@@ -333,6 +373,13 @@ for t in "${active[@]}"; do
 	read -r m lo hi _ < <(stat_of "$storm" "$t" 5)
 	cell[lost,$t]="${m%.*} (total $lost_total)"
 	[[ $m != - ]] || cell[lost,$t]="? (not reported)"
+done
+# 2. costs that do not depend on the load: tracer CPU and BPF run time
+for t in "${active[@]}"; do
+	read -r m lo hi _ < <(stat_of "$storm" "$t" 7)
+	cell[cpu,$t]=$(awk -v m="$m" -v lo="$lo" -v hi="$hi" 'BEGIN { if (m == "-") print "-"; else printf "%.1f µs (%.1f–%.1f)", m, lo, hi }')
+	read -r m lo hi _ < <(stat_of "$storm" "$t" 8)
+	cell[bpfns,$t]=$(awk -v m="$m" -v lo="$lo" -v hi="$hi" 'BEGIN { if (m == "-") print "-"; else printf "%.0f ns (%.0f–%.0f)", m, lo, hi }')
 done
 # 3. start-up
 for t in "${active[@]}"; do
@@ -395,7 +442,7 @@ report=$raw/report.md
 {
 	echo "## hello-buffer-config benchmark"
 	echo
-	echo "\`$cmdline\` — $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), load average $load_start at start, $load_end at end."
+	echo "\`$cmdline\` — $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), load average $load_start at start; $load_end at end."
 	echo "Exec storm: $n execs of \`$target\` (static no-op) from $procs processes, median of $rounds rounds; tools: $(versions)."
 	echo
 	hdr="| figure |" sep="|---|"
@@ -405,6 +452,8 @@ report=$raw/report.md
 	row "1. events delivered for the storm path ÷ N (median)" deliv "100 %"
 	row "1. lost samples reported per round (median)" lost "0"
 	row "2. execs/s with tracer ÷ without (median of per-round ratios, range; median rate)" rate "≥ 0.90"
+	row "2. tracer CPU (user+sys) per storm exec, median (range)" cpu "–"
+	row "2. BPF program run time per exec (kernel.bpf_stats_enabled), median (range)" bpfns "–"
 	row "3. start → attached (\"attached:\" / header / \"Attaching\")" attach "–"
 	row "3. start → first event (one exec after attach)" event "≤ execsnoop"
 	row "4. peak RSS (VmHWM at end of storm, median)" rss "≤ 1.2× execsnoop"
@@ -412,7 +461,7 @@ report=$raw/report.md
 	row "4. installed package size" pkg "–"
 	row "5. build (ci/build.sh in a fresh BUILD_DIR: objects, loaders, packages)" build "–"
 	echo
-	echo "Raw data: \`${raw#"$top"/}/\` (storm.tsv: round, tool, execs/s, delivered, lost, VmHWM KiB; startup.tsv)."
+	echo "Raw data: \`${raw#"$top"/}/\` (storm.tsv: round, tool, execs/s, delivered, lost, VmHWM KiB, tracer CPU µs/exec, BPF ns/exec; startup.tsv: round, tool, attach ms, first-event ms)."
 } >"$report"
 
 if ((smoke)); then
