@@ -227,7 +227,7 @@ storm=$raw/storm.tsv
 # storm_round R TOOL
 storm_round() {
 	local r=$1 tool=$2 o=$raw/storm.$2.$1.out e=$raw/storm.$2.$1.err d res rate delivered=- lost=- hwm=-
-	local cpu0 cpu1 cpu_us=- bpf0 bpf1 bpf_ns=-
+	local cpu0 cpu1 cpu_us=- bpf0 bpf1 bpf_ns=- lines0 lines1 printed=-
 	if [[ $tool == base ]]; then
 		res=$("$bin/driver" -n "$n" -p "$procs" "$tdir" n) || { say "round $r: baseline driver failed: $res"; return 0; }
 	else
@@ -251,24 +251,27 @@ storm_round() {
 			sleep 0.05
 		done
 		cpu0=$(proc_cpu "$tracer_pid")
+		lines0=$(wc -l <"$o")
 		bpf0=$(bpf_snapshot "$tracer_pid")
 		res=$("$bin/driver" -n "$n" -p "$procs" "$tdir" n) || say "round $r: driver under $tool: $res"
 		wait_quiet "$o" "$e"
 		hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$tracer_pid/status" 2>/dev/null || echo -)
 		cpu1=$(proc_cpu "$tracer_pid")
+		lines1=$(wc -l <"$o")
+		printed=$((lines1 - lines0))	# one line per event: the storm and other execs
 		bpf1=$(bpf_snapshot "$tracer_pid")
-		cpu_us=$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$clk_tck" -v n="$n" 'BEGIN {
-			if (a == "" || b == "") print "-"; else printf "%.2f", (b - a) * 1e6 / hz / n }')
+		cpu_us=$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$clk_tck" -v n="$printed" 'BEGIN {
+			if (a == "" || b == "" || n <= 0) print "-"; else printf "%.2f", (b - a) * 1e6 / hz / n }')
 		bpf_ns=$(bpf_per_run "$bpf0" "$bpf1")
 		stop_tracer
 		delivered=$(grep -cF "$target" "$o" || true)
 		lost=$(lost_count "$tool" "$o" "$e")
 	fi
 	rate=$(sed -n 's/.*rate=\([0-9.]*\).*/\1/p' <<<"$res")
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$tool" "${rate:--}" "$delivered" "$lost" "${hwm:--}" \
-		"$cpu_us" "$bpf_ns" >>"$storm"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$tool" "${rate:--}" "$delivered" "$lost" "${hwm:--}" \
+		"$cpu_us" "$bpf_ns" "$printed" >>"$storm"
 	say "round $r: $tool: ${rate:-?} execs/s, delivered $delivered/$n, lost $lost, VmHWM ${hwm:--} KiB," \
-		"CPU $cpu_us us/exec, BPF $bpf_ns ns/run"
+		"CPU $cpu_us us/event ($printed printed), BPF $bpf_ns ns/exec"
 }
 
 # load average, and the share of time some task waited for a CPU (PSI, last 60 s)
@@ -315,7 +318,7 @@ if ((do_build)); then
 		t0=$(date +%s%N)
 		if "${@:2}" >"$1" 2>&1; then
 			t1=$(date +%s%N)
-			awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f s", (b - a) / 1e9 }'
+			awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f s", (b - a) / 1e9 }'
 		else
 			echo "failed"
 		fi
@@ -452,7 +455,7 @@ report=$raw/report.md
 	row "1. events delivered for the storm path ÷ N (median)" deliv "100 %"
 	row "1. lost samples reported per round (median)" lost "0"
 	row "2. execs/s with tracer ÷ without (median of per-round ratios, range; median rate)" rate "≥ 0.90"
-	row "2. tracer CPU (user+sys) per storm exec, median (range)" cpu "–"
+	row "2. tracer CPU (user+sys) per event printed during the storm, median (range)" cpu "–"
 	row "2. BPF program run time per exec (kernel.bpf_stats_enabled), median (range)" bpfns "–"
 	row "3. start → attached (\"attached:\" / header / \"Attaching\")" attach "–"
 	row "3. start → first event (one exec after attach)" event "≤ execsnoop"
@@ -461,7 +464,7 @@ report=$raw/report.md
 	row "4. installed package size" pkg "–"
 	row "5. build (ci/build.sh in a fresh BUILD_DIR: objects, loaders, packages)" build "–"
 	echo
-	echo "Raw data: \`${raw#"$top"/}/\` (storm.tsv: round, tool, execs/s, delivered, lost, VmHWM KiB, tracer CPU µs/exec, BPF ns/exec; startup.tsv: round, tool, attach ms, first-event ms)."
+	echo "Raw data: \`${raw#"$top"/}/\` (storm.tsv: round, tool, execs/s, delivered, lost, VmHWM KiB, tracer CPU µs/event, BPF ns/exec, events printed during the storm; startup.tsv: round, tool, attach ms, first-event ms)."
 } >"$report"
 
 if ((smoke)); then
