@@ -27,6 +27,7 @@
 # host's architecture and /dev/kvm works), HBC_VM_BOOT_TIMEOUT, HBC_VM_TEST_TIMEOUT,
 # plus ci/lib/debfetch.sh's HBC_CACHE_DIR etc.
 # The last line is "vm: N passed, N failed"; the exit status is 0 only if all passed.
+# shellcheck disable=SC2154 # VM_A_<column> arrays are declared by vm_load_arches
 set -uo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -257,7 +258,8 @@ accel_for() {
 
 # cpu_for NAME ACCEL: the table's qcpu, plus the tcg-cpu-options QEMU accepts for it
 cpu_for() {
-    local n=$1 accel=$2 cpu=${VM_A_qcpu[$n]} opt
+    local n=$1 accel=$2 cpu opt
+    cpu=${VM_A_qcpu[$n]}
     if [[ $accel == tcg ]]; then
         for opt in $(vm_conf tcg-cpu-options "" | tr ',' ' '); do
             if echo quit | timeout 30 "${VM_A_qemu[$n]}" -accel tcg -M "${VM_A_qmachine[$n]}" \
@@ -277,13 +279,13 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", b - a }'; }
 # run_one INDEX ENTRY: boot one VM; writes $run_root/INDEX.result:
 #   name suite kernel-label result attach boot_s test_s detail...
 run_one() {
-    local idx=$1 n s a p v sha origin
+    local slot=$1 n s a p v sha origin
     read -r n s a p v sha origin <<<"$2"
-    local label id work log res=$run_root/$idx.result
+    local label id work log res=$run_root/$slot.result
     label=$(kernel_label "$p")
     id="$n-$s-$label"
     log=$logdir/$id.log
-    work=$run_root/$idx
+    work=$run_root/$slot
     mkdir -p "$work"
     rm -f "$log"
     record() { # result attach boot test detail...
@@ -369,7 +371,7 @@ ENV
     qpid=$!
     # stopped from outside (Ctrl-C, CI cancel): take the VM down too
     trap 'kill -KILL "$qpid" 2>/dev/null; exit 143' TERM INT
-    local deadline=$((SECONDS + boot_timeout)) verdict="" timedout=""
+    local deadline=$((SECONDS + boot_timeout)) timedout=""
     while kill -0 "$qpid" 2>/dev/null; do
         if [[ -z $t_init ]] && grep -aq "HBC-VM-STAGE $nonce init" "$log" 2>/dev/null; then
             t_init=$(now)

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # VM_A_<column> arrays are declared by vm_load_arches
 # ci/vm/lib.sh -- helpers of the VM tests (ci/vm-test.sh, ci/vm/repin.sh).  Source it
 # after setting nothing; it sources ci/lib/debfetch.sh and changes no shell option.
 #
@@ -18,6 +19,7 @@ VM_DIR=$VM_TOP/ci/vm
 . "$VM_TOP/ci/lib/debfetch.sh"
 
 VM_CONF=${HBC_VM_CONF:-$VM_DIR/vm.conf}
+# shellcheck disable=SC2034 # used by ci/vm-test.sh and ci/vm/repin.sh
 VM_KERNEL_PINS=${HBC_VM_KERNEL_PINS:-$VM_DIR/pins.txt}
 VM_ROOTFS_PINS=${HBC_VM_ROOTFS_PINS:-$VM_DIR/rootfs-pins.txt}
 VM_ARCH_TABLE=${HBC_ARCH_TABLE:-$VM_TOP/arch/arches.txt}
@@ -85,7 +87,7 @@ vm_load_arches() {
         for c in $VM_ARCH_COLUMNS; do
             local -n ref="VM_A_${c//-/_}"
             # shellcheck disable=SC2034 # used by callers through the nameref
-            ref[$name]=${f[$i]}
+            ref["$name"]=${f[i]}
             unset -n ref
             i=$((i + 1))
         done
@@ -143,7 +145,7 @@ _vm_deb_path() { printf '%s/debs/%s_%s_%s.deb\n' "$(debfetch_cache_dir)" "$3" "$
 # debfetch_fetch for its precise diagnosis.  Prints one path per row, in order.
 vm_fetch_rows() {
     local -a rows=("$@") paths=()
-    local -A want=() # "suite arch" -> space-separated indexes still missing
+    local -A todo=() # "suite arch" -> space-separated indexes still missing
     local i row
     for i in "${!rows[@]}"; do
         local -a f
@@ -155,13 +157,13 @@ vm_fetch_rows() {
         if [[ -f $p && $(sha256sum <"$p" | cut -d' ' -f1) == "${f[4]}" ]]; then
             continue
         fi
-        want["${f[0]} ${f[1]}"]+=" $i"
+        todo["${f[0]} ${f[1]}"]+=" $i"
     done
     local key
-    for key in "${!want[@]}"; do
+    for key in "${!todo[@]}"; do
         local suite=${key% *} arch=${key#* } tmp
         local -a specs=() idx
-        read -r -a idx <<<"${want[$key]}"
+        read -r -a idx <<<"${todo[$key]}"
         for i in "${idx[@]}"; do
             local -a f
             read -r -a f <<<"${rows[$i]}"

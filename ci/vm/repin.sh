@@ -12,6 +12,7 @@
 #   Rows of architectures not named are kept.  To move existing kernel rows (or root
 #   packages) to newer versions of the same packages only, `ci/pins.sh refresh FILE`
 #   works too; repin.sh also picks up a new kernel ABI or a new dependency.
+# shellcheck disable=SC2154 # VM_A_<column> arrays are declared by vm_load_arches
 set -euo pipefail
 
 # shellcheck source=ci/vm/lib.sh

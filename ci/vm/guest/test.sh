@@ -62,9 +62,9 @@ lines() { [ "$(grep -cF -- "$2" "$1" 2>/dev/null)" -ge "$3" ]; }
 
 # stop PID: SIGTERM, then the exit status (137 after a SIGKILL if it would not stop)
 stop() {
-	local pid=$1 i
+	local pid=$1 _
 	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.2
 	done
@@ -247,5 +247,5 @@ diff "$W/before.txt" "$W/after.txt" >"$W/diff.txt"
 show "$W/diff.txt" left-behind
 expect "the file system is as before the install (no file left behind, none removed)" test ! -s "$W/diff.txt"
 
-begin done
+begin finish
 verdict 0
