@@ -18,6 +18,16 @@
 #include <bpf/bpf_core_read.h>
 #include "hello-buffer-config.h"
 
+#if defined(bpf_target_riscv)
+/*
+ * With syscall wrappers (riscv kernels from 6.6) the argument is read from the
+ * user pt_regs; riscv's syscall entry has already put -ENOSYS into a0 by then,
+ * and the argument stays in orig_a0. libbpf 1.1's bpf_tracing.h reads a0.
+ */
+#undef PT_REGS_PARM1_CORE_SYSCALL
+#define PT_REGS_PARM1_CORE_SYSCALL(x) BPF_CORE_READ((const struct pt_regs *)(x), orig_a0)
+#endif
+
 char message[HBC_MESSAGE_LEN] = "Hello World";
 
 /* Set by the loader before load: records go to the ring buffer, else the perf buffer. */

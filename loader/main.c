@@ -246,23 +246,16 @@ static int fill_config(const struct hbc_progs *p, const struct hbc_config *cfg)
 	return 0;
 }
 
-static struct bpf_link *attach(const struct hbc_progs *p, enum attach_mode mode, const char *why)
+/* Attach the loaded program of @mode. 0 or -errno; a failure is reported by the caller. */
+static int attach(const struct hbc_progs *p, enum attach_mode mode, struct bpf_link **link)
 {
-	struct bpf_program *prog = mode == ATTACH_KSYSCALL ? p->ksyscall : p->tracepoint;
-	const char *what = mode == ATTACH_KSYSCALL ? "ksyscall execve"
-						   : "tracepoint syscalls/sys_enter_execve";
-	struct bpf_link *link = bpf_program__attach(prog);
+	*link = bpf_program__attach(mode == ATTACH_KSYSCALL ? p->ksyscall : p->tracepoint);
+	return *link ? 0 : -errno;
+}
 
-	if (!link) {
-		int err = -errno;
-
-		fprintf(stderr, PROG ": cannot attach %s: %s%s\n", what, strerror(-err),
-			mode == ATTACH_KSYSCALL ? "; try --attach tracepoint" : "");
-		errno = -err;
-		return NULL;
-	}
-	fprintf(stderr, "attached: %s%s\n", what, why);
-	return link;
+static const char *attach_name(enum attach_mode mode)
+{
+	return mode == ATTACH_KSYSCALL ? "ksyscall execve" : "tracepoint syscalls/sys_enter_execve";
 }
 
 /* One record, from either buffer. */
@@ -448,38 +441,69 @@ static int setup_signals(void)
 	return 0;
 }
 
+/* Everything up to an attached program of @mode; *attaching: failed at the attach. */
+static int setup(const struct hbc_object *obj, const struct hbc_config *cfg, struct hbc_progs *p,
+		 enum attach_mode mode, bool ring, struct bpf_link **link, bool *attaching)
+{
+	int err = 0;
+
+	*attaching = false;
+	if (mode == ATTACH_TRACEPOINT)
+		err = hbc_ensure_tracefs();
+	if (!err)
+		err = open_object(obj, p);
+	if (!err)
+		err = load_object(obj, p, mode, ring);
+	if (!err)
+		err = fill_config(p, cfg);
+	if (!err) {
+		*attaching = true;
+		err = attach(p, mode, link);
+	}
+	return err;
+}
+
+static void teardown(struct hbc_progs *p, struct bpf_link **link)
+{
+	bpf_link__destroy(*link);
+	*link = NULL;
+	if (p->skel)
+		p->destroy(p->skel);
+	memset(p, 0, sizeof(*p));
+}
+
 static int run(const struct options *o, const struct hbc_object *obj, const struct hbc_config *cfg)
 {
 	struct hbc_progs p = {};
 	struct bpf_link *link = NULL;
 	enum attach_mode mode;
 	const char *why;
-	bool ring;
-	int err = 0;
+	char reason[128];
+	bool ring, attaching;
+	int err;
 
 	mode = choose_mode(o->attach, &why);
 	ring = choose_buffer(o);
-	if (mode == ATTACH_TRACEPOINT)
-		err = hbc_ensure_tracefs();
-	if (!err)
-		err = open_object(obj, &p);
-	if (!err)
-		err = load_object(obj, &p, mode, ring);
-	if (!err)
-		err = fill_config(&p, cfg);
-	if (!err) {
-		link = attach(&p, mode, why);
-		if (!link)
-			err = -errno;
+	err = setup(obj, cfg, &p, mode, ring, &link, &attaching);
+	if (err && attaching && mode == ATTACH_KSYSCALL && o->attach == ATTACH_AUTO) {
+		/* kprobes exist, but not on this function (e.g. no kprobes on ftrace sites) */
+		snprintf(reason, sizeof(reason), " (ksyscall attach failed: %s)", strerror(-err));
+		teardown(&p, &link);
+		mode = ATTACH_TRACEPOINT;
+		why = reason;
+		err = setup(obj, cfg, &p, mode, ring, &link, &attaching);
 	}
+	if (err && attaching)
+		fprintf(stderr, PROG ": cannot attach %s: %s%s\n", attach_name(mode), strerror(-err),
+			mode == ATTACH_KSYSCALL ? "; try --attach tracepoint" : "");
+	if (!err)
+		fprintf(stderr, "attached: %s%s\n", attach_name(mode), why);
 	if (!err && o->check)
 		printf("check: ok: object %s (%zu bytes, sha256 %s), attached %s\n", obj->name,
 		       obj->size, obj->sha256, mode == ATTACH_KSYSCALL ? "ksyscall" : "tracepoint");
 	else if (!err)
 		err = consume(&p, o, ring);
-	bpf_link__destroy(link);
-	if (p.skel)
-		p.destroy(p.skel);
+	teardown(&p, &link);
 	return err;
 }
 

@@ -33,5 +33,18 @@ expect_run "--check --buffer perf" 0 "buffer: perf buffer, 64 pages per CPU (req
 expect_run "--buffer bogus" 2 "--buffer expects auto, ring or perf, not 'bogus'" "$LOADER" --buffer bogus
 expect_run "--check --attach tracepoint" 0 \
 	"attached: tracepoint syscalls/sys_enter_execve (requested)" "$LOADER" --check --attach tracepoint
+# A kernel that has kprobes but refuses this one (riscv 6.12 without kprobes on ftrace
+# sites): a private mount namespace shows a kprobe PMU that perf_event_open rejects.
+fake_kprobes() {
+	unshare --mount bash -c 'd=$(mktemp -d) && cp -a /sys/bus/event_source/devices/. "$d"/ &&
+		mkdir -p "$d/kprobe" && echo 999 >"$d/kprobe/type" &&
+		mount --bind "$d" /sys/bus/event_source/devices && exec "$@"' fake "$@"
+}
+if ! kprobes_available && command -v unshare >/dev/null; then
+	expect_run "ksyscall refused: falls back" 0 \
+		"attached: tracepoint syscalls/sys_enter_execve (ksyscall attach failed: " fake_kprobes "$LOADER" --check
+	expect_run "ksyscall refused, --attach ksyscall: no fallback" 1 \
+		"cannot attach ksyscall execve: " fake_kprobes "$LOADER" --check --attach ksyscall
+fi
 assert_nothing_left "after --check"
 done_testing
