@@ -21,7 +21,8 @@
 #                  CPUs, at least 1
 #   --list         print the matrix and exit (--list-json: as JSON, for CI job matrices)
 #   --keep         keep each VM's work directory (initramfs, kernel) for debugging
-#   --log-dir DIR  console logs (default build/vm-logs); one <arch>-<suite>-<kernel>.log each
+#   --log-dir DIR  console logs (default build/vm-logs): one <arch>-<suite>-<kernel>.log
+#                  per VM, and matrix.txt, the table
 #
 # Environment: HBC_VM_ACCEL=auto|kvm|tcg (default auto: KVM when the guest has the
 # host's architecture and /dev/kvm works), HBC_VM_BOOT_TIMEOUT, HBC_VM_TEST_TIMEOUT,
@@ -466,7 +467,11 @@ done
 wait
 
 pass=0 fail=0
-printf '\n%-8s %-9s %-22s %-6s %-9s %6s %6s  %s\n' ARCH SUITE KERNEL RESULT ATTACH BOOT_S TEST_S DETAIL
+# the table goes to stdout and to $logdir/matrix.txt, next to the console logs
+exec 3>"$logdir/matrix.txt"
+# shellcheck disable=SC2059 # row FORMAT ARGS... is printf
+row() { printf "$@"; printf "$@" >&3; }
+row '\n%-8s %-9s %-22s %-6s %-9s %6s %6s  %s\n' ARCH SUITE KERNEL RESULT ATTACH BOOT_S TEST_S DETAIL
 for i in "${!matrix[@]}"; do
     r=$run_root/$i.result
     if [[ ! -s $r ]]; then
@@ -474,9 +479,10 @@ for i in "${!matrix[@]}"; do
         printf '%s %s %s FAIL - - - the VM runner died\n' "$n" "$s" "$(kernel_label "$p")" >"$r"
     fi
     read -r n s k res attach b t detail <"$r"
-    printf '%-8s %-9s %-22s %-6s %-9s %6s %6s  %s\n' "$n" "$s" "$k" "$res" "$attach" "$b" "$t" "${detail:-}"
+    row '%-8s %-9s %-22s %-6s %-9s %6s %6s  %s\n' "$n" "$s" "$k" "$res" "$attach" "$b" "$t" "${detail:-}"
     if [[ $res == PASS ]]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
-printf '\nvm: wall time %d s\n' "$((SECONDS - t_all))"
-printf 'vm: %d passed, %d failed\n' "$pass" "$fail"
+row '\nvm: wall time %d s\n' "$((SECONDS - t_all))"
+row 'vm: %d passed, %d failed\n' "$pass" "$fail"
+exec 3>&-
 [[ $fail -eq 0 ]]
