@@ -81,6 +81,8 @@ hbc_src=$hbc
 cp "$hbc_src" "$bin/hello-buffer-config"
 hbc=$bin/hello-buffer-config
 hbc_sum=$(sha256sum "$hbc" | cut -c1-12)
+hbc_when=$(stat -c %y "$hbc_src" | cut -d. -f1)
+hbc_rev=$(git -C "$top" describe --always --dirty 2>/dev/null || echo '?')
 
 cc=${CC:-cc}
 "$cc" -O2 -Wall -o "$bin/driver" "$top/bench/driver.c"
@@ -309,10 +311,13 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 # --- figure 5: build --------------------------------------------------------------
-build_clean=- build_again=- build_noop=-
+build_clean=- build_again=- build_noop=- build_rev=
 if ((do_build)); then
+	# build a clone of HEAD: edits in the working tree during the run cannot touch it
 	build_tmp=$(mktemp -d /tmp/hbc-bench-build.XXXXXX)
-	say "clean build: BUILD_DIR=$build_tmp/build ci/build.sh (log: $raw/build-*.log)"
+	build_rev=$(git -C "$top" rev-parse --short HEAD)
+	git clone -q --shared "$top" "$build_tmp/src"
+	say "clean build of $build_rev: BUILD_DIR=$build_tmp/build ci/build.sh (logs: $raw/build-*.log)"
 	timed() { # timed LOG CMD...: print seconds, or "failed"
 		local t0 t1
 		t0=$(date +%s%N)
@@ -323,10 +328,13 @@ if ((do_build)); then
 			echo "failed"
 		fi
 	}
-	build_clean=$(BUILD_DIR=$build_tmp/build timed "$raw/build-clean.log" "$top/ci/build.sh")
-	build_again=$(BUILD_DIR=$build_tmp/build timed "$raw/build-again.log" "$top/ci/build.sh")
+	build_clean=$(BUILD_DIR=$build_tmp/build timed "$raw/build-clean.log" "$build_tmp/src/ci/build.sh")
+	build_again=$(BUILD_DIR=$build_tmp/build timed "$raw/build-again.log" "$build_tmp/src/ci/build.sh")
 	build_noop=$(timed "$raw/build-ninja.log" ninja -C "$build_tmp/build")
 	say "build: clean $build_clean, ci/build.sh again $build_again, ninja no-op $build_noop"
+	for f in "$build_tmp"/build/arch-*/compile.log; do	# what the re-run still did per arch
+		if [[ -f $f ]]; then cp "$f" "$raw/build-again.$(basename "$(dirname "$f")").log"; fi
+	done
 	rm -rf "$build_tmp"
 	build_tmp=
 fi
@@ -420,14 +428,14 @@ if command -v bpftrace >/dev/null; then
 	cell[pkg,bpftrace]="$(kib "$(dpkg-query -W -f='${Installed-Size}' bpftrace 2>/dev/null || echo -)") (bpftrace alone)"
 fi
 # 5. build
-cell[build,hbc]="clean $build_clean; unchanged re-run of ci/build.sh $build_again; ninja no-op $build_noop"
+cell[build,hbc]="clean $build_clean; unchanged re-run of ci/build.sh $build_again; ninja no-op $build_noop (HEAD ${build_rev:-})"
 ((do_build)) || cell[build,hbc]="not run (--no-build)"
 
 versions() {
 	local v
 	for t in "${active[@]}"; do
 		case $t in
-		hbc) v="hello-buffer-config at $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?') (\`${hbc_src#"$top"/}\` built $(stat -c %y "$hbc_src" | cut -d. -f1), sha256 $hbc_sum…)" ;;
+		hbc) v="hello-buffer-config, tree at $hbc_rev (\`${hbc_src#"$top"/}\` built $hbc_when, sha256 $hbc_sum…)" ;;
 		execsnoop) v="execsnoop from libbpf-tools $(dpkg-query -W -f='${Version}' libbpf-tools 2>/dev/null || echo '?')" ;;
 		bpftrace) v="$(bpftrace --version 2>/dev/null | head -n1)" ;;
 		esac
@@ -462,7 +470,7 @@ report=$raw/report.md
 	row "4. peak RSS (VmHWM at end of storm, median)" rss "≤ 1.2× execsnoop"
 	row "4. binary size" bin "–"
 	row "4. installed package size" pkg "–"
-	row "5. build (ci/build.sh in a fresh BUILD_DIR: objects, loaders, packages)" build "–"
+	row "5. build (ci/build.sh of a clone of HEAD, fresh BUILD_DIR: objects, loaders, packages)" build "–"
 	echo
 	echo "Raw data: \`${raw#"$top"/}/\` (storm.tsv: round, tool, execs/s, delivered, lost, VmHWM KiB, tracer CPU µs/event, BPF ns/exec, events printed during the storm; startup.tsv: round, tool, attach ms, first-event ms)."
 } >"$report"
