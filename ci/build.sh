@@ -56,6 +56,7 @@ meson compile -C "$build"
 
 rm -rf "$build/packages"
 mkdir -p "$build/packages"
+echo "$SOURCE_DATE_EPOCH" >"$build/packages/SOURCE_DATE_EPOCH"
 for name in $(awk '!/^#/ && NF { print $1 }' "$top/arch/arches.txt"); do
 	build_arch "$name"
 done

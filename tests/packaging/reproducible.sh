@@ -3,7 +3,8 @@
 # Build the packages again from a copy of the tree in another directory, with the same
 # SOURCE_DATE_EPOCH: every .deb and .rpm must be byte-identical; print what differs.
 source "$(dirname "$0")/lib.sh"
-: "${SOURCE_DATE_EPOCH:=$(git -C "$SOURCE_ROOT" log -1 --format=%ct)}"
+# The timestamp the packages under test were built with (ci/build.sh records it).
+SOURCE_DATE_EPOCH=$(cat "$PKGDIR/SOURCE_DATE_EPOCH") || { bad "no $PKGDIR/SOURCE_DATE_EPOCH: run ci/build.sh"; done_testing; }
 export SOURCE_DATE_EPOCH
 
 copy=$tmp/elsewhere/src
