@@ -14,15 +14,21 @@ build=${BUILD_DIR:-$top/build}
 
 . "$top/ci/lib/deps.sh"
 
-# setup DIR ARGS...: configure a meson build dir, or reconfigure an existing one.
+# setup DIR ARGS...: configure a meson build dir; reconfigure an existing one only when
+# its arguments changed (meson regenerates by itself when meson.build files change).
 setup() {
-	local dir=$1
+	local dir=$1 args
 	shift
+	args=$(printf '%s\n' "$@")
+	if [[ -f $dir/build.ninja && -f $dir/.setup-args && $(cat "$dir/.setup-args") == "$args" ]]; then
+		return 0
+	fi
 	if [[ -f $dir/build.ninja ]]; then
 		meson setup --reconfigure "$dir" "$top" "$@" >/dev/null
 	else
 		meson setup "$dir" "$top" "$@" >/dev/null
 	fi
+	printf '%s' "$args" >"$dir/.setup-args"
 }
 
 # The package build of one arch: static loader against its sysroot, .deb and .rpm.

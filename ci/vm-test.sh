@@ -310,8 +310,26 @@ run_one() {
     fi
     cp "$deb" "$work/" || { record FAIL - - - "failed at stage package: cannot copy $deb"; return; }
     deb=$work/${deb##*/}
-    # stage: kernel
-    local kdeb kdir
+    # stage: kernel -- a pinned kernel that is not cached yet, from a suite whose index is
+    # unusable here today, is replaced by the fallback suite's current one (said in DETAIL)
+    local kdeb kdir note="" fb rc
+    fb=$(vm_conf fallback-suite "")
+    if [[ $origin == pinned && -n $fb && $fb != "$s" ]] && ! vm_row_cached "$s $a $p $v $sha"; then
+        rc=0
+        vm_suite_usable "$s" "$a" 2>"$work/suite.err" || rc=$?
+        if [[ $rc == 1 ]] && vm_suite_usable "$fb" "$a" 2>/dev/null; then
+            local krow
+            if krow=$(vm_resolve_kernel_row "$fb" "$a" "${VM_A_kernel_package[$n]}" 2>"$work/kernel.err"); then
+                note="the $s/$a index is unusable here, so the kernel comes from $fb"
+                say "$note"
+                read -r s a p v sha _ <<<"$krow"
+                label=$(kernel_label "$p")
+                id="$n-$s-$label"
+                log=$logdir/$id.log
+                rm -f "$log"
+            fi
+        fi
+    fi
     if ! kdeb=$(vm_fetch_rows "$s $a $p $v $sha" 2>"$work/kernel.err"); then
         sed 's/^/  /' "$work/kernel.err" >&2
         record FAIL - - - "failed at stage kernel: cannot fetch $p $v ($s/$a)"
@@ -322,8 +340,19 @@ run_one() {
         record FAIL - - - "failed at stage kernel: no bootable image in $p $v"
         return
     fi
-    # stage: rootfs
-    local root
+    # stage: rootfs -- the same fallback for a guest root that is not built yet
+    local root rs
+    rs=$(vm_rootfs_rows "$a" 2>/dev/null | awk '{ print $1; exit }')
+    if [[ -n $rs && -n $fb && $fb != "$rs" ]] && ! vm_rootfs_cached "$a"; then
+        rc=0
+        vm_suite_usable "$rs" "$a" 2>/dev/null || rc=$?
+        if [[ $rc == 1 ]] && vm_suite_usable "$fb" "$a" 2>/dev/null &&
+            vm_resolve_rootfs_rows "$fb" "$a" "$(vm_conf rootfs-include "")" >"$work/rootfs-pins.txt"; then
+            VM_ROOTFS_PINS=$work/rootfs-pins.txt
+            note+="${note:+; }the $rs/$a index is unusable here, so the guest root comes from $fb"
+            say "the $rs/$a index is unusable here, so the guest root comes from $fb"
+        fi
+    fi
     if ! root=$(vm_rootfs "$a"); then
         record FAIL - - - "failed at stage rootfs: cannot build the $a guest root"
         return
@@ -434,7 +463,7 @@ ENV
         if [[ $qrc -ne 0 ]]; then
             record FAIL "$attach" "$boot_s" "$test_s" "guest passed but qemu exited $qrc"
         else
-            record PASS "$attach" "$boot_s" "$test_s" ""
+            record PASS "$attach" "$boot_s" "$test_s" "$note"
         fi
     elif [[ $line == *reason=timeout* ]]; then
         record FAIL "$attach" "$boot_s" "$test_s" "timed out at stage $gstage (guest-side limit $((test_timeout - 10)) s)${fails:+; $fails}"

@@ -9,6 +9,8 @@
 #   vm_release_arches SUITE ARCH print the Architectures of SUITE's Release (after an update)
 #   vm_suite_usable SUITE ARCH   is SUITE's index usable for ARCH here (0/1; 2 = arch not in suite)
 #   vm_fetch_rows ROW...         fetch+verify pin rows in one apt call per suite/arch; print paths
+#   vm_resolve_kernel_row SUITE ARCH META      pin row of META's kernel image package, now
+#   vm_resolve_rootfs_rows SUITE ARCH INCLUDE  pin rows of a guest root, now
 #   vm_kernel_prepare DEB        unpack the kernel image of a package, once; print its directory
 #   vm_rootfs DEBARCH            build (once) the guest root of DEBARCH; print the cpio.gz path
 #   vm_install_tools             install the host tools the VM tests need if missing
@@ -120,6 +122,11 @@ _vm_inrelease() {
 # unexpected size" while the mirror syncs).
 vm_suite_usable() {
     local suite=$1 arch=$2 rel archs rc=0 err
+    # for trying the fallbacks: HBC_VM_BROKEN_INDEX="SUITE/ARCH ..." plays unusable indexes
+    if [[ " ${HBC_VM_BROKEN_INDEX:-} " == *" $suite/$arch "* ]]; then
+        vm_say "pretending the $suite/$arch index is unusable (HBC_VM_BROKEN_INDEX)"
+        return 1
+    fi
     err="$(vm_cache)/.usable.$$"
     mkdir -p "$(vm_cache)" || return 1
     debfetch_apt "$suite" "$arch" 2>"$err" || rc=1
@@ -190,6 +197,65 @@ vm_fetch_rows() {
         rm -rf "$tmp"
     done
     printf '%s\n' "${paths[@]}"
+}
+
+# ---------------------------------------------------------------- resolving from the archive
+
+# vm_pin_row SUITE ARCH PACKAGE VERSION SHA256 [RESOLVER]: one pin row, as ci/pins.sh writes them
+vm_pin_row() {
+    printf '%-8s %-8s %-36s %-24s %s%s\n' "$1" "$2" "$3" "$4" "$5" "${6:+  $6}" | sed 's/[[:space:]]*$//'
+}
+
+# vm_resolve_kernel_row SUITE ARCH META: the pin row of the package holding the kernel
+# image behind META (kernel-image-globs of vm.conf) as SUITE's index has it now.
+vm_resolve_kernel_row() {
+    local suite=$1 arch=$2 meta=$3 globs pkg ver sha
+    globs=$(vm_conf kernel-image-globs) || return 1
+    pkg=$(debfetch_resolve "$suite" "$arch" "$meta" "$globs") || return 1
+    ver=$(debfetch_field "$suite" "$arch" "$pkg" Version) || { vm_err "$pkg has no version in $suite/$arch"; return 1; }
+    sha=$(debfetch_field "$suite" "$arch" "$pkg=$ver" SHA256) || { vm_err "no SHA256 for $pkg $ver"; return 1; }
+    vm_pin_row "$suite" "$arch" "$pkg" "$ver" "$sha" "$meta>$globs"
+}
+
+# vm_resolve_rootfs_rows SUITE ARCH "INCLUDE...": the pin rows of a guest root as SUITE's
+# index has it now -- its Essential:yes packages plus INCLUDE, closed over dependencies
+# by apt (without recommends), each with the archive's SHA-256.
+vm_resolve_rootfs_rows() {
+    local suite=$1 arch=$2 include=$3 p v
+    local -a want
+    mapfile -t want < <(debfetch_aptcache "$suite" "$arch" dumpavail |
+        awk '/^Package:/ { p = $2 } /^Essential: yes/ { print p }' | sort -u)
+    [[ ${#want[@]} -gt 0 && -n ${want[0]} ]] || { vm_err "no Essential:yes package in $suite/$arch"; return 1; }
+    for p in $include; do want+=("$p:$arch"); done
+    local sim
+    sim=$(debfetch_aptget "$suite" "$arch" install -s -q -o APT::Install-Recommends=false "${want[@]}" 2>&1) ||
+        { vm_err "apt cannot resolve the $arch guest root: $sim"; return 1; }
+    local -A vers=() shas=()
+    while read -r _ p v _; do
+        vers[$p]=${v#(}
+    done < <(grep '^Inst ' <<<"$sim")
+    [[ ${#vers[@]} -gt 0 ]] || { vm_err "apt resolved no package for the $arch guest root"; return 1; }
+    local -a specs=()
+    for p in "${!vers[@]}"; do specs+=("$p:$arch=${vers[$p]}"); done
+    local uris file hash
+    uris=$(debfetch_aptget "$suite" "$arch" download --print-uris "${specs[@]}") || return 1
+    while read -r _ file _ hash; do
+        [[ $hash == SHA256:* ]] || { vm_err "no SHA256 for $file"; return 1; }
+        shas[${file%%_*}]=${hash#SHA256:}
+    done <<<"$uris"
+    for p in $(printf '%s\n' "${!vers[@]}" | LC_ALL=C sort); do
+        [[ -n ${shas[$p]:-} ]] || { vm_err "no download record for $p"; return 1; }
+        vm_pin_row "$suite" "$arch" "$p" "${vers[$p]}" "${shas[$p]}"
+    done
+}
+
+# vm_row_cached ROW: is the package of this pin row in the cache with the pinned SHA-256?
+vm_row_cached() {
+    local -a f
+    read -r -a f <<<"$1"
+    local p
+    p=$(_vm_deb_path "${f[@]}")
+    [[ -f $p && $(sha256sum <"$p" | cut -d' ' -f1) == "${f[4]}" ]]
 }
 
 # ---------------------------------------------------------------- kernels
@@ -376,6 +442,13 @@ vm_rootfs_key() {
     [[ -n $rows ]] || { vm_err "$VM_ROOTFS_PINS has no rows for $1: run ci/vm/repin.sh rootfs"; return 1; }
     { printf '%s\n' "$rows" "$VM_ROOTFS_PRUNE"; declare -f vm_rootfs _vm_rootfs_build _vm_repo_index; } |
         sha256sum | cut -c1-16
+}
+
+# vm_rootfs_cached DEBARCH: is the guest root of the current pins built?
+vm_rootfs_cached() {
+    local key
+    key=$(vm_rootfs_key "$1" 2>/dev/null) || return 1
+    [[ -f "$(vm_cache)/rootfs/$1-$key/root.cpio.gz" ]]
 }
 
 # vm_rootfs DEBARCH: print the path of DEBARCH's guest root as a gzip'd newc cpio

@@ -31,7 +31,6 @@ else
     names=("${VM_ARCHES[@]}")
 fi
 
-fmt_row() { printf '%-8s %-8s %-36s %-24s %s%s\n' "$1" "$2" "$3" "$4" "$5" "${6:+  $6}" | sed 's/[[:space:]]*$//'; }
 
 # keep_rows FILE DEBARCH...: the rows of FILE whose arch is not among DEBARCH.
 keep_rows() {
@@ -53,9 +52,8 @@ usable_or_say() { # usable_or_say SUITE ARCH -> 0 usable, 2 not in suite, 1 unus
 }
 
 repin_kernels() {
-    local suites fallback globs
-    suites=$(vm_conf kernel-suites) && fallback=$(vm_conf fallback-suite) &&
-        globs=$(vm_conf kernel-image-globs) || exit 1
+    local suites fallback
+    suites=$(vm_conf kernel-suites) && fallback=$(vm_conf fallback-suite) || exit 1
     local -a rows=() drop=()
     local n
     for n in "${names[@]}"; do
@@ -77,13 +75,11 @@ repin_kernels() {
         done
         [[ ${#use[@]} -gt 0 ]] || die "no usable suite for $arch kernels"
         for s in "${use[@]}"; do
-            local pkg ver sha
-            pkg=$(debfetch_resolve "$s" "$arch" "$meta" "$globs") || exit 1
-            ver=$(debfetch_field "$s" "$arch" "$pkg" Version) || die "$pkg has no version in $s/$arch"
-            sha=$(debfetch_field "$s" "$arch" "$pkg=$ver" SHA256) || die "no SHA256 for $pkg $ver"
-            debfetch_fetch "$s" "$arch" "$pkg" "$ver" "$sha" >/dev/null || exit 1
-            vm_say "kernel $s/$arch: $pkg $ver"
-            rows+=("$(fmt_row "$s" "$arch" "$pkg" "$ver" "$sha" "$meta>$globs")")
+            local row
+            row=$(vm_resolve_kernel_row "$s" "$arch" "$meta") || exit 1
+            vm_fetch_rows "$row" >/dev/null || exit 1
+            vm_say "kernel $s/$arch: $(awk '{ print $3, $4 }' <<<"$row")"
+            rows+=("$row")
         done
     done
     local tmp
@@ -115,41 +111,13 @@ repin_rootfs() {
             if usable_or_say "$s" "$arch"; then suite=$s; break; fi
         done
         [[ -n $suite ]] || die "none of '$suites' is usable for the $arch guest root"
-        local -a essential want
-        mapfile -t essential < <(debfetch_aptcache "$suite" "$arch" dumpavail |
-            awk '/^Package:/ { p = $2 } /^Essential: yes/ { print p }' | sort -u)
-        [[ ${#essential[@]} -gt 0 ]] || die "no Essential:yes package in $suite/$arch"
-        want=("${essential[@]}")
-        for s in $include; do want+=("$s:$arch"); done
-        local sim
-        sim=$(debfetch_aptget "$suite" "$arch" install -s -q -o APT::Install-Recommends=false \
-            "${want[@]}") || die "apt cannot resolve the $arch guest root: $sim"
-        local -A ver=()
-        local line p v
-        while read -r _ p v _; do
-            ver[$p]=${v#(}
-        done < <(grep '^Inst ' <<<"$sim")
-        [[ ${#ver[@]} -gt 0 ]] || die "apt resolved no package for the $arch guest root"
-        local -a specs=()
-        for p in "${!ver[@]}"; do specs+=("$p:$arch=${ver[$p]}"); done
-        local uris
-        uris=$(debfetch_aptget "$suite" "$arch" download --print-uris "${specs[@]}") || exit 1
-        local -A sha=()
-        local file hash
-        while read -r _ file _ hash; do
-            p=${file%%_*}
-            [[ $hash == SHA256:* ]] || die "no SHA256 for $file"
-            sha[$p]=${hash#SHA256:}
-        done <<<"$uris"
-        local -a new=()
-        for p in $(printf '%s\n' "${!ver[@]}" | LC_ALL=C sort); do
-            [[ -n ${sha[$p]:-} ]] || die "no download record for $p"
-            new+=("$(fmt_row "$suite" "$arch" "$p" "${ver[$p]}" "${sha[$p]}")")
-        done
+        local -a new
+        local out
+        out=$(vm_resolve_rootfs_rows "$suite" "$arch" "$include") || exit 1
+        mapfile -t new <<<"$out"
         vm_fetch_rows "${new[@]}" >/dev/null || exit 1
         vm_say "guest root $suite/$arch: ${#new[@]} packages"
         rows+=("${new[@]}")
-        unset ver sha
     done
     local tmp
     tmp=$(mktemp "$VM_ROOTFS_PINS.XXXXXX")
