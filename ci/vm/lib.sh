@@ -435,12 +435,12 @@ vm_rootfs_rows() {
 }
 
 # vm_rootfs_key DEBARCH: hash of everything the guest root is made of: its pin rows,
-# the excluded paths and the code below that builds it.
+# the pruned paths and the code that builds it (_vm_rootfs_build, _vm_repo_index).
 vm_rootfs_key() {
     local rows
     rows=$(vm_rootfs_rows "$1") || return 1
     [[ -n $rows ]] || { vm_err "$VM_ROOTFS_PINS has no rows for $1: run ci/vm/repin.sh rootfs"; return 1; }
-    { printf '%s\n' "$rows" "$VM_ROOTFS_PRUNE"; declare -f vm_rootfs _vm_rootfs_build _vm_repo_index; } |
+    { printf '%s\n' "$rows" "$VM_ROOTFS_PRUNE"; declare -f _vm_rootfs_build _vm_repo_index; } |
         sha256sum | cut -c1-16
 }
 
@@ -467,9 +467,10 @@ vm_rootfs() {
         vm_say "building the $arch guest root ($key)"
         if _vm_rootfs_build "$arch" "$dir"; then
             vm_say "built the $arch guest root in $((SECONDS - t0)) s: $(du -h "$dir/root.cpio.gz" | cut -f1) compressed"
-            # older roots of this arch are dead weight
+            # roots of other pins unused for a week are dead weight (not sooner: another
+            # checkout with other pins may share this cache)
             find "$(vm_cache)/rootfs" -mindepth 1 -maxdepth 1 -type d -name "$arch-*" ! -name "$arch-$key" \
-                -exec rm -rf {} + 2>/dev/null
+                -mtime +7 -exec rm -rf {} + 2>/dev/null
         else
             exec {lockfd}>&-
             vm_err "building the $arch guest root failed"
@@ -477,6 +478,7 @@ vm_rootfs() {
         fi
     fi
     exec {lockfd}>&-
+    touch "$dir"
     printf '%s\n' "$dir/root.cpio.gz"
 }
 
