@@ -54,6 +54,17 @@ struct {
 	__type(value, struct user_msg_t);
 } my_config SEC(".maps");
 
+/*
+ * Wake the reader only once a batch has piled up; it also drains the ring every
+ * poll interval by itself, so a quiet machine's records wait at most that long.
+ */
+static __always_inline long ringbuf_wakeup(void)
+{
+	if (bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA) >= HBC_RINGBUF_WAKEUP_BYTES)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline int emit_record(void *ctx, const char *pathname)
 {
 	struct data_t data = {};
@@ -72,7 +83,7 @@ static __always_inline int emit_record(void *ctx, const char *pathname)
 
 	if (!use_ringbuf)
 		bpf_perf_event_output(ctx, &output, BPF_F_CURRENT_CPU, &data, sizeof(data));
-	else if (bpf_ringbuf_output(&records, &data, sizeof(data), 0))
+	else if (bpf_ringbuf_output(&records, &data, sizeof(data), ringbuf_wakeup()))
 		__sync_fetch_and_add(&ringbuf_dropped, 1);
 	return 0;
 }

@@ -8,6 +8,8 @@
 #define HBC_PATH_LEN 16
 #define HBC_CONFIG_MAX_ENTRIES 10240
 #define HBC_RINGBUF_BYTES (512 * 1024)
+/* The BPF program wakes the reader when this much is waiting in the ring buffer. */
+#define HBC_RINGBUF_WAKEUP_BYTES (64 * 1024)
 
 struct data_t {
 	int pid;

@@ -24,7 +24,7 @@
 #define PROG "hello-buffer-config"
 #define EXIT_USAGE 2
 #define DEFAULT_PAGES 64
-#define POLL_MS 200
+#define POLL_MS 100
 
 enum attach_mode { ATTACH_AUTO, ATTACH_KSYSCALL, ATTACH_TRACEPOINT };
 enum buffer_kind { BUFFER_AUTO, BUFFER_RING, BUFFER_PERF };
@@ -333,9 +333,12 @@ static int poll_perf(void *pb, int ms)
 	return perf_buffer__poll(pb, ms);
 }
 
+/* The BPF side wakes us only for a batch: drain what is there when the wait times out. */
 static int poll_ring(void *rb, int ms)
 {
-	return ring_buffer__poll(rb, ms);
+	int n = ring_buffer__poll(rb, ms);
+
+	return n == 0 ? ring_buffer__consume(rb) : n;
 }
 
 static int consume(const struct hbc_progs *p, const struct options *o, bool ring)
