@@ -24,7 +24,7 @@
 #define PROG "hello-buffer-config"
 #define EXIT_USAGE 2
 #define DEFAULT_PAGES 64
-#define POLL_MS 100
+#define POLL_MS 50
 
 enum attach_mode { ATTACH_AUTO, ATTACH_KSYSCALL, ATTACH_TRACEPOINT };
 enum buffer_kind { BUFFER_AUTO, BUFFER_RING, BUFFER_PERF };
