@@ -385,19 +385,24 @@ for t in "${active[@]}"; do
 	cell[lost,$t]="${m%.*} (total $lost_total)"
 	[[ $m != - ]] || cell[lost,$t]="? (not reported)"
 done
+# fmt_range MEDIAN LO HI NUMFMT UNIT MISSING: "12.3 µs (11.0–14.2)", or MISSING for "-".
+fmt_range() {
+	awk -v m="$1" -v lo="$2" -v hi="$3" -v f="$4" -v u="$5" -v miss="$6" \
+		'BEGIN { if (m == "-") print miss; else printf f u " (" f "–" f ")\n", m, lo, hi }'
+}
 # 2. costs that do not depend on the load: tracer CPU and BPF run time
 for t in "${active[@]}"; do
 	read -r m lo hi _ < <(stat_of "$storm" "$t" 7)
-	cell[cpu,$t]=$(awk -v m="$m" -v lo="$lo" -v hi="$hi" 'BEGIN { if (m == "-") print "-"; else printf "%.1f µs (%.1f–%.1f)", m, lo, hi }')
+	cell[cpu,$t]=$(fmt_range "$m" "$lo" "$hi" %.1f ' µs' -)
 	read -r m lo hi _ < <(stat_of "$storm" "$t" 8)
-	cell[bpfns,$t]=$(awk -v m="$m" -v lo="$lo" -v hi="$hi" 'BEGIN { if (m == "-") print "-"; else printf "%.0f ns (%.0f–%.0f)", m, lo, hi }')
+	cell[bpfns,$t]=$(fmt_range "$m" "$lo" "$hi" %.0f ' ns' -)
 done
 # 3. start-up
 for t in "${active[@]}"; do
 	read -r m lo hi _ < <(stat_of "$startup" "$t" 3)
-	cell[attach,$t]=$(awk -v m="$m" -v lo="$lo" -v hi="$hi" 'BEGIN { if (m == "-") print "failed"; else printf "%.0f ms (%.0f–%.0f)", m, lo, hi }')
+	cell[attach,$t]=$(fmt_range "$m" "$lo" "$hi" %.0f ' ms' failed)
 	read -r m lo hi _ < <(stat_of "$startup" "$t" 4)
-	cell[event,$t]=$(awk -v m="$m" -v lo="$lo" -v hi="$hi" 'BEGIN { if (m == "-") print "failed"; else printf "%.0f ms (%.0f–%.0f)", m, lo, hi }')
+	cell[event,$t]=$(fmt_range "$m" "$lo" "$hi" %.0f ' ms' failed)
 done
 # 4. footprint
 read -r es_rss _ < <(stat_of "$storm" execsnoop 6)
