@@ -85,11 +85,11 @@ hbc_when=$(stat -c %y "$hbc_src" | cut -d. -f1)
 hbc_rev=$(git -C "$top" describe --always --dirty 2>/dev/null || echo '?')
 
 cc=${CC:-cc}
-"$cc" -O2 -Wall -o "$bin/driver" "$top/bench/driver.c"
+"$cc" -O2 -Wall -o "$bin/driver" "$top/tests/tools/exec-storm.c"
 "$cc" -O2 -Wall -o "$bin/startup" "$top/bench/startup.c"
 # the exec target: our own _start where we have one, else a static main()
-if ! "$cc" -O2 -static -nostdlib -DHBC_NOOP_START -o "$bin/noop" "$top/bench/noop.c" 2>/dev/null; then
-	"$cc" -O2 -static -o "$bin/noop" "$top/bench/noop.c"
+if ! "$cc" -O2 -static -nostdlib -DHBC_NOOP_START -o "$bin/noop" "$top/tests/tools/noop.c" 2>/dev/null; then
+	"$cc" -O2 -static -o "$bin/noop" "$top/tests/tools/noop.c"
 fi
 
 # Unique target paths; our tool keeps 15 bytes of the path: /tmp/hbXXXXXX/n is 15.

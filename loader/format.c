@@ -71,3 +71,9 @@ void hbc_format_json_lost(FILE *out, int cpu, uint64_t count)
 {
 	fprintf(out, "{\"type\":\"lost\",\"cpu\":%d,\"count\":%" PRIu64 "}\n", cpu, count);
 }
+
+void hbc_format_json_summary(FILE *out, uint64_t events, uint64_t lost, uint64_t beyond)
+{
+	fprintf(out, "{\"type\":\"summary\",\"events\":%" PRIu64 ",\"lost\":%" PRIu64
+		",\"beyond_count\":%" PRIu64 "}\n", events, lost, beyond);
+}

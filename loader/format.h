@@ -15,5 +15,7 @@ void hbc_format_text(FILE *out, const struct data_t *d);
 void hbc_format_json(FILE *out, const struct data_t *d);
 /* {"type":"lost","cpu":..,"count":..} */
 void hbc_format_json_lost(FILE *out, int cpu, uint64_t count);
+/* {"type":"summary","events":..,"lost":..,"beyond_count":..}: the last line */
+void hbc_format_json_summary(FILE *out, uint64_t events, uint64_t lost, uint64_t beyond);
 
 #endif /* HBC_FORMAT_H */

@@ -16,6 +16,8 @@
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "attach.h"
+#include "buffer.h"
 #include "config.h"
 #include "format.h"
 #include "objects.h"
@@ -26,13 +28,10 @@
 #define DEFAULT_PAGES 64
 #define POLL_MS 50
 
-enum attach_mode { ATTACH_AUTO, ATTACH_KSYSCALL, ATTACH_TRACEPOINT };
-enum buffer_kind { BUFFER_AUTO, BUFFER_RING, BUFFER_PERF };
-
 struct options {
 	const char *config;
-	enum attach_mode attach;
-	enum buffer_kind buffer;
+	enum hbc_attach_mode attach;
+	enum hbc_buffer_kind buffer;
 	unsigned long count;		/* 0: forever */
 	unsigned long pages;		/* perf buffer pages per CPU */
 	bool json;
@@ -40,13 +39,13 @@ struct options {
 	bool verbose;
 };
 
-struct run {
+/* What became of the records that reached us. */
+struct tally {
 	const struct options *opt;
-	unsigned long events;
-	unsigned long long lost;
+	unsigned long events;		/* printed */
+	unsigned long beyond;		/* arrived after --count was reached: not printed */
+	unsigned long long lost;	/* the kernel had no room for them */
 };
-
-static const char *const buffer_names[] = { "auto", "ring", "perf" };
 
 static volatile sig_atomic_t stop;
 
@@ -76,7 +75,9 @@ static void usage(FILE *out)
 		"      --pages N        perf buffer pages per CPU, a power of 2 (default %d)\n"
 		"  -v, --verbose        show libbpf's log\n"
 		"  -V, --version        version and the BPF objects this build carries\n"
-		"  -h, --help           this text\n",
+		"  -h, --help           this text\n\n"
+		"On SIGINT or SIGTERM (or after --count events) it detaches, prints what is still\n"
+		"buffered, then a summary on stderr: events printed, lost, and beyond --count.\n",
 		HBC_MESSAGE_LEN - 1, DEFAULT_PAGES);
 }
 
@@ -95,33 +96,6 @@ static int parse_ulong(const char *opt, const char *s, unsigned long min, unsign
 	}
 	*out = v;
 	return 0;
-}
-
-static int parse_attach(const char *s, enum attach_mode *mode)
-{
-	if (strcmp(s, "auto") == 0)
-		*mode = ATTACH_AUTO;
-	else if (strcmp(s, "ksyscall") == 0)
-		*mode = ATTACH_KSYSCALL;
-	else if (strcmp(s, "tracepoint") == 0)
-		*mode = ATTACH_TRACEPOINT;
-	else {
-		fprintf(stderr, PROG ": --attach expects auto, ksyscall or tracepoint, not '%s'\n", s);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int parse_buffer(const char *s, enum buffer_kind *kind)
-{
-	for (size_t i = 0; i < sizeof(buffer_names) / sizeof(buffer_names[0]); i++) {
-		if (strcmp(s, buffer_names[i]) == 0) {
-			*kind = (enum buffer_kind)i;
-			return 0;
-		}
-	}
-	fprintf(stderr, PROG ": --buffer expects auto, ring or perf, not '%s'\n", s);
-	return -EINVAL;
 }
 
 enum { OPT_CHECK = 256, OPT_ATTACH, OPT_PAGES, OPT_BUFFER };
@@ -154,8 +128,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_CHECK: o->check = true; break;
 		case OPT_ATTACH:
-			if (parse_attach(optarg, &o->attach))
+			if (hbc_attach_parse(optarg, &o->attach)) {
+				fprintf(stderr, PROG ": --attach expects auto, ksyscall or tracepoint, "
+					"not '%s'\n", optarg);
 				return -EINVAL;
+			}
 			break;
 		case OPT_PAGES:
 			if (parse_ulong("--pages", optarg, 1, 65536, &o->pages))
@@ -166,8 +143,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			}
 			break;
 		case OPT_BUFFER:
-			if (parse_buffer(optarg, &o->buffer))
+			if (hbc_buffer_parse(optarg, &o->buffer)) {
+				fprintf(stderr, PROG ": --buffer expects auto, ring or perf, not '%s'\n",
+					optarg);
 				return -EINVAL;
+			}
 			break;
 		case 'v': o->verbose = true; break;
 		case 'V': return 'V';
@@ -212,21 +192,6 @@ static const struct hbc_object *object_for_this_machine(void)
 	return o;
 }
 
-/* The program to attach, and why, for the "attached:" line. */
-static enum attach_mode choose_mode(enum attach_mode want, const char **why)
-{
-	if (want != ATTACH_AUTO) {
-		*why = " (requested)";
-		return want;
-	}
-	if (hbc_kprobes_available()) {
-		*why = "";
-		return ATTACH_KSYSCALL;
-	}
-	*why = " (kprobes unavailable)";
-	return ATTACH_TRACEPOINT;
-}
-
 static int fill_config(const struct hbc_progs *p, const struct hbc_config *cfg)
 {
 	int fd = bpf_map__fd(p->config);
@@ -246,164 +211,76 @@ static int fill_config(const struct hbc_progs *p, const struct hbc_config *cfg)
 	return 0;
 }
 
-/* Attach the loaded program of @mode. 0 or -errno; a failure is reported by the caller. */
-static int attach(const struct hbc_progs *p, enum attach_mode mode, struct bpf_link **link)
-{
-	*link = bpf_program__attach(mode == ATTACH_KSYSCALL ? p->ksyscall : p->tracepoint);
-	return *link ? 0 : -errno;
-}
-
-static const char *attach_name(enum attach_mode mode)
-{
-	return mode == ATTACH_KSYSCALL ? "ksyscall execve" : "tracepoint syscalls/sys_enter_execve";
-}
-
 /* One record, from either buffer. */
-static void on_record(struct run *r, const void *data, size_t size)
+static void on_record(void *ctx, const void *data, size_t size)
 {
+	struct tally *t = ctx;
 	const struct data_t *d = data;
 
 	if (size < sizeof(*d))
 		return;
-	if (r->opt->count && r->events >= r->opt->count)
+	if (t->opt->count && t->events >= t->opt->count) {
+		t->beyond++;
 		return;
-	r->events++;
-	if (r->opt->json)
+	}
+	t->events++;
+	if (t->opt->json)
 		hbc_format_json(stdout, d);
 	else
 		hbc_format_text(stdout, d);
-	if (r->opt->count && r->events >= r->opt->count)
+	if (t->opt->count && t->events >= t->opt->count)
 		stop = 1;
 }
 
-static void on_lost(struct run *r, int cpu, unsigned long long count)
+static void on_lost(void *ctx, int cpu, unsigned long long count)
 {
-	r->lost += count;
-	if (r->opt->json)
+	struct tally *t = ctx;
+
+	t->lost += count;
+	if (t->opt->json)
 		hbc_format_json_lost(stdout, cpu, count);
 }
 
-static void on_perf_sample(void *ctx, int cpu, void *data, __u32 size)
+static void summary(const struct tally *t, const struct hbc_buffer *b)
 {
-	(void)cpu;
-	on_record(ctx, data, size);
+	if (t->opt->json)
+		hbc_format_json_summary(stdout, t->events, t->lost, t->beyond);
+	fflush(stdout);
+	if (t->lost)
+		fprintf(stderr, PROG ": lost %llu records: the %s was full%s\n", t->lost,
+			hbc_buffer_name(b), t->opt->buffer == HBC_BUFFER_PERF ? "; try a larger --pages" : "");
+	fprintf(stderr, PROG ": %lu events, %llu lost", t->events, t->lost);
+	if (t->opt->count)
+		fprintf(stderr, ", %lu beyond --count", t->beyond);
+	fputc('\n', stderr);
 }
 
-static void on_perf_lost(void *ctx, int cpu, __u64 count)
+/*
+ * Print records until a signal or --count stops us; then detach, so that nothing new
+ * arrives, and print what is still buffered before the summary.
+ */
+static int trace(struct tally *t, struct hbc_buffer *b, struct hbc_attach *a)
 {
-	on_lost(ctx, cpu, count);
-}
+	int err = 0, drained;
 
-static int on_ring_record(void *ctx, void *data, size_t size)
-{
-	on_record(ctx, data, size);
-	return 0;
-}
-
-/* Poll until stopped; poll() returns records handled or -errno. */
-static int poll_loop(struct run *r, int (*poll)(void *buf, int ms), void *buf,
-		     const __u64 *dropped)
-{
-	unsigned long long seen = 0;
-	int err = 0;
-
+	if (!t->opt->json)
+		hbc_format_text_header(stdout);
 	while (!stop) {
-		err = poll(buf, POLL_MS);
+		err = hbc_buffer_poll(b, POLL_MS);
 		fflush(stdout);
-		if (dropped && *dropped != seen) {	/* the ring buffer counts its own losses */
-			on_lost(r, -1, *dropped - seen);
-			seen = *dropped;
-			fflush(stdout);
-		}
-		if (err == -EINTR) {
+		if (err == -EINTR)
 			err = 0;
-			continue;
-		}
-		if (err < 0) {
-			fprintf(stderr, PROG ": reading the buffer: %s\n", strerror(-err));
+		if (err) {
+			fprintf(stderr, PROG ": reading the %s: %s\n", hbc_buffer_name(b), strerror(-err));
 			break;
 		}
-		err = 0;
 	}
-	return err;
-}
-
-static int poll_perf(void *pb, int ms)
-{
-	return perf_buffer__poll(pb, ms);
-}
-
-/* The BPF side wakes us only for a batch: drain what is there when the wait times out. */
-static int poll_ring(void *rb, int ms)
-{
-	int n = ring_buffer__poll(rb, ms);
-
-	return n == 0 ? ring_buffer__consume(rb) : n;
-}
-
-static int consume(const struct hbc_progs *p, const struct options *o, bool ring)
-{
-	struct run r = { .opt = o };
-	struct perf_buffer *pb = NULL;
-	struct ring_buffer *rb = NULL;
-	int err;
-
-	if (ring)
-		rb = ring_buffer__new(bpf_map__fd(p->ringbuf), on_ring_record, &r, NULL);
-	else
-		pb = perf_buffer__new(bpf_map__fd(p->output), o->pages, on_perf_sample,
-				      on_perf_lost, &r, NULL);
-	if (!rb && !pb) {
-		err = -errno;
-		fprintf(stderr, PROG ": cannot open the %s buffer: %s\n", ring ? "ring" : "perf",
-			strerror(-err));
-		return err;
-	}
-	if (!o->json)
-		hbc_format_text_header(stdout);
-	if (ring)
-		err = poll_loop(&r, poll_ring, rb, p->dropped(p->skel));
-	else
-		err = poll_loop(&r, poll_perf, pb, NULL);
-	ring_buffer__free(rb);
-	perf_buffer__free(pb);
-	if (r.lost)
-		fprintf(stderr, PROG ": lost %llu records; try a larger %s\n", r.lost,
-			ring ? "buffer" : "--pages");
-	fprintf(stderr, PROG ": %lu events, %llu lost\n", r.events, r.lost);
-	return err;
-}
-
-/* Ring buffer where the kernel has one (or as asked); says which on stderr. */
-static bool choose_buffer(const struct options *o)
-{
-	bool ring;
-
-	if (o->buffer != BUFFER_AUTO)
-		ring = o->buffer == BUFFER_RING;
-	else
-		ring = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
-	if (ring)
-		fprintf(stderr, "buffer: ring buffer, %d KiB%s\n", HBC_RINGBUF_BYTES / 1024,
-			o->buffer == BUFFER_RING ? " (requested)" : "");
-	else
-		fprintf(stderr, "buffer: perf buffer, %lu pages per CPU%s\n", o->pages,
-			o->buffer == BUFFER_PERF ? " (requested)" : " (ring buffer unsupported)");
-	return ring;
-}
-
-/* Without a ring buffer the unused map becomes a one-entry array any kernel can create. */
-static int set_buffer(const struct hbc_progs *p, bool ring)
-{
-	*p->use_ringbuf = ring;
-	if (ring)
-		return 0;
-	if (bpf_map__set_type(p->ringbuf, BPF_MAP_TYPE_ARRAY) ||
-	    bpf_map__set_key_size(p->ringbuf, sizeof(__u32)) ||
-	    bpf_map__set_value_size(p->ringbuf, sizeof(__u32)) ||
-	    bpf_map__set_max_entries(p->ringbuf, 1))
-		return -EINVAL;
-	return 0;
+	hbc_attach_detach(a);
+	drained = hbc_buffer_drain(b);
+	if (drained < 0)
+		fprintf(stderr, PROG ": draining the %s: %s\n", hbc_buffer_name(b), strerror(-drained));
+	summary(t, b);
+	return err ? err : drained;
 }
 
 static int open_object(const struct hbc_object *obj, struct hbc_progs *p)
@@ -416,18 +293,10 @@ static int open_object(const struct hbc_object *obj, struct hbc_progs *p)
 	return err;
 }
 
-static int load_object(const struct hbc_object *obj, struct hbc_progs *p, enum attach_mode mode,
-		       bool ring)
+static int load_object(const struct hbc_object *obj, const struct hbc_progs *p)
 {
-	int err = set_buffer(p, ring);
+	int err = bpf_object__load_skeleton(p->skeleton);
 
-	if (err) {
-		fprintf(stderr, PROG ": cannot set up the perf buffer fallback\n");
-		return err;
-	}
-	bpf_program__set_autoload(p->ksyscall, mode == ATTACH_KSYSCALL);
-	bpf_program__set_autoload(p->tracepoint, mode == ATTACH_TRACEPOINT);
-	err = bpf_object__load_skeleton(p->skeleton);
 	if (err)
 		fprintf(stderr, PROG ": cannot load the %s BPF object into this kernel: %s; "
 			"run with --verbose for libbpf's log\n", obj->name, strerror(-err));
@@ -444,75 +313,44 @@ static int setup_signals(void)
 	return 0;
 }
 
-/* Everything up to an attached program of @mode; *attaching: failed at the attach. */
-static int setup(const struct hbc_object *obj, const struct hbc_config *cfg, struct hbc_progs *p,
-		 enum attach_mode mode, bool ring, struct bpf_link **link, bool *attaching)
-{
-	int err = 0;
-
-	*attaching = false;
-	if (mode == ATTACH_TRACEPOINT)
-		err = hbc_ensure_tracefs();
-	if (!err)
-		err = open_object(obj, p);
-	if (!err)
-		err = load_object(obj, p, mode, ring);
-	if (!err)
-		err = fill_config(p, cfg);
-	if (!err) {
-		*attaching = true;
-		err = attach(p, mode, link);
-	}
-	return err;
-}
-
-static void teardown(struct hbc_progs *p, struct bpf_link **link)
-{
-	bpf_link__destroy(*link);
-	*link = NULL;
-	if (p->skel)
-		p->destroy(p->skel);
-	memset(p, 0, sizeof(*p));
-}
-
+/* Load, configure, open the buffer, attach: then --check's report, or the trace. */
 static int run(const struct options *o, const struct hbc_object *obj, const struct hbc_config *cfg)
 {
+	struct tally t = { .opt = o };
+	struct hbc_buffer_ops ops = { .record = on_record, .lost = on_lost, .ctx = &t };
 	struct hbc_progs p = {};
-	struct bpf_link *link = NULL;
-	enum attach_mode mode;
-	const char *why;
-	char reason[128];
-	bool ring, attaching;
-	int err;
+	struct hbc_attach a = {};
+	struct hbc_buffer *buf = NULL;
+	int kind, err;
 
-	mode = choose_mode(o->attach, &why);
-	ring = choose_buffer(o);
-	err = setup(obj, cfg, &p, mode, ring, &link, &attaching);
-	if (err && attaching && mode == ATTACH_KSYSCALL && o->attach == ATTACH_AUTO) {
-		/* kprobes exist, but not on this function (e.g. no kprobes on ftrace sites) */
-		snprintf(reason, sizeof(reason), " (ksyscall attach failed: %s)", strerror(-err));
-		teardown(&p, &link);
-		mode = ATTACH_TRACEPOINT;
-		why = reason;
-		err = setup(obj, cfg, &p, mode, ring, &link, &attaching);
-	}
-	if (err && attaching)
-		fprintf(stderr, PROG ": cannot attach %s: %s%s\n", attach_name(mode), strerror(-err),
-			mode == ATTACH_KSYSCALL ? "; try --attach tracepoint" : "");
+	err = open_object(obj, &p);
+	if (err)
+		return err;
+	hbc_attach_plan(&a, &p, o->attach);
+	kind = hbc_buffer_setup(&p, o->buffer, o->pages);
+	err = kind < 0 ? kind : load_object(obj, &p);
 	if (!err)
-		fprintf(stderr, "attached: %s%s\n", attach_name(mode), why);
+		err = fill_config(&p, cfg);
+	if (!err) {
+		buf = hbc_buffer_open(&p, kind, o->pages, &ops);
+		err = buf ? 0 : -errno;
+	}
+	if (!err)
+		err = hbc_attach_link(&a, &p);
 	if (!err && o->check)
 		printf("check: ok: object %s (%zu bytes, sha256 %s), attached %s\n", obj->name,
-		       obj->size, obj->sha256, mode == ATTACH_KSYSCALL ? "ksyscall" : "tracepoint");
+		       obj->size, obj->sha256, hbc_attach_short(a.mode));
 	else if (!err)
-		err = consume(&p, o, ring);
-	teardown(&p, &link);
+		err = trace(&t, buf, &a);
+	hbc_attach_detach(&a);
+	hbc_buffer_free(buf);
+	p.destroy(p.skel);
 	return err;
 }
 
 int main(int argc, char **argv)
 {
-	struct options o = { .attach = ATTACH_AUTO, .buffer = BUFFER_AUTO, .pages = DEFAULT_PAGES };
+	struct options o = { .attach = HBC_ATTACH_AUTO, .buffer = HBC_BUFFER_AUTO, .pages = DEFAULT_PAGES };
 	struct hbc_config cfg = {};
 	const struct hbc_object *obj;
 	char err[512];

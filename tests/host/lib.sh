@@ -19,6 +19,16 @@ expect_run() {
 	fi
 }
 
+# wait_attached PID ERRFILE: until the tracer says "attached:" (0), or exits or 10 s pass (1).
+wait_attached() {
+	for _ in $(seq 100); do
+		grep -q '^attached: ' "$2" && return 0
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q '^attached: ' "$2"
+}
+
 # Our programs (by name) in the kernel now: "id name" lines.
 our_progs() {
 	"$BPFTOOL" prog list 2>/dev/null | sed -nE 's/^([0-9]+): .* name (hello|hello_tp) .*/\1 \2/p'

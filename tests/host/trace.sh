@@ -23,11 +23,7 @@ CONF
 # shellcheck disable=SC2086
 "$LOADER" ${LOADER_ARGS:-} --json --config "$tmp/conf" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
-for _ in $(seq 100); do
-	grep -q '^attached: ' "$tmp/err" && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
+wait_attached "$pid" "$tmp/err"
 grep -q '^buffer: ' "$tmp/err" && ok "$(grep '^buffer: ' "$tmp/err")" || bad "no buffer line: $(cat "$tmp/err")"
 grep -q '^attached: ' "$tmp/err" && ok "loader attached: $(grep '^attached: ' "$tmp/err")" \
 	|| { bad "loader did not attach: $(cat "$tmp/err")"; done_testing; }
@@ -71,7 +67,7 @@ assert_nothing_left "after SIGTERM"
 # shellcheck disable=SC2086
 "$LOADER" ${LOADER_ARGS:-} --count 2 >"$tmp/text" 2>"$tmp/err" &
 pid=$!
-for _ in $(seq 100); do grep -q '^attached: ' "$tmp/err" && break; sleep 0.1; done
+wait_attached "$pid" "$tmp/err"
 for _ in $(seq 20); do "$bin"; kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
 wait "$pid"
 rc=$?

@@ -34,6 +34,12 @@ static void lost(FILE *out, const struct data_t *d)
 	hbc_format_json_lost(out, 3, 12345678901ull);
 }
 
+static void summary(FILE *out, const struct data_t *d)
+{
+	(void)d;
+	hbc_format_json_summary(out, 20000, 3, 18446744073709551615ull);
+}
+
 int main(void)
 {
 	struct data_t d = { .pid = 4242, .uid = 1000, .command = "bash",
@@ -68,5 +74,8 @@ int main(void)
 	       "\"path\":\"/tmp/x\\u000ay\",\"message\":\"\\u0001caf\\u00c3\\u00a9\"}\n",
 	       "json record, escaped bytes");
 	expect(lost, &d, "{\"type\":\"lost\",\"cpu\":3,\"count\":12345678901}\n", "json lost record");
+	expect(summary, &d,
+	       "{\"type\":\"summary\",\"events\":20000,\"lost\":3,\"beyond_count\":18446744073709551615}\n",
+	       "json summary record");
 	return tap_done();
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * The exec target of bench/run.sh: exits 0 at once. Built static; with
+ * The exec target of bench/run.sh and the host tests: exits 0 at once. Built static; with
  * -DHBC_NOOP_START (and -nostdlib) the entry point is ours and makes the
  * exit_group syscall directly, so an exec costs the kernel work only.
  */

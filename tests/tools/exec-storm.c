@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * Exec-storm driver for bench/run.sh.
+ * Exec storm for bench/run.sh and the host tests.
  *
- *   driver [-n N] [-p P] DIR NAME
+ *   exec-storm [-n N] [-p P] DIR NAME
  *
  * Starts P worker processes; together they run TARGET = DIR/NAME exactly N
  * times (the
@@ -22,7 +22,6 @@
  * F counts the runs of TARGET that could not start or did not exit 0.
  * Exit status 0 when F is 0, 1 otherwise, 2 on usage or system errors.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -48,7 +47,7 @@ static unsigned long parse_count(const char *opt, const char *s, unsigned long m
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno || end == s || *end || s[0] == '-' || v < min) {
-		fprintf(stderr, "driver: %s wants an integer >= %lu, not '%s'\n", opt, min, s);
+		fprintf(stderr, "exec-storm: %s wants an integer >= %lu, not '%s'\n", opt, min, s);
 		exit(2);
 	}
 	return v;
@@ -68,7 +67,7 @@ static unsigned long worker(const char *target, unsigned long count)
 		err = posix_spawn(&pid, target, NULL, NULL, argv, envp);
 		if (err) {
 			if (!failures)
-				fprintf(stderr, "driver: cannot run %s: %s\n", target, strerror(err));
+				fprintf(stderr, "exec-storm: cannot run %s: %s\n", target, strerror(err));
 			failures++;
 			continue;
 		}
@@ -97,31 +96,31 @@ int main(int argc, char **argv)
 		case 'n': n = parse_count("-n", optarg, 1); break;
 		case 'p': procs = parse_count("-p", optarg, 1); break;
 		default:
-			fprintf(stderr, "usage: driver [-n N] [-p P] DIR NAME\n");
+			fprintf(stderr, "usage: exec-storm [-n N] [-p P] DIR NAME\n");
 			return opt == 'h' ? 0 : 2;
 		}
 	}
 	if (optind != argc - 2) {
-		fprintf(stderr, "usage: driver [-n N] [-p P] DIR NAME\n");
+		fprintf(stderr, "usage: exec-storm [-n N] [-p P] DIR NAME\n");
 		return 2;
 	}
 	if (procs > n)
 		procs = n;
 	if (procs > 1024) {	/* the result pipe must hold one word per worker */
-		fprintf(stderr, "driver: at most 1024 processes\n");
+		fprintf(stderr, "exec-storm: at most 1024 processes\n");
 		return 2;
 	}
 	if (asprintf(&target, "%s/%s", argv[optind], argv[optind + 1]) < 0) {
-		perror("driver");
+		perror("exec-storm");
 		return 2;
 	}
 	if (access(target, X_OK)) {
-		fprintf(stderr, "driver: %s: %s\n", target, strerror(errno));
+		fprintf(stderr, "exec-storm: %s: %s\n", target, strerror(errno));
 		return 2;
 	}
 	pids = calloc(procs, sizeof(*pids));
 	if (!pids || pipe(gate) || pipe(result)) {
-		perror("driver");
+		perror("exec-storm");
 		return 2;
 	}
 	fflush(stdout);
@@ -130,7 +129,7 @@ int main(int argc, char **argv)
 
 		pids[i] = fork();
 		if (pids[i] < 0) {
-			perror("driver: fork");
+			perror("exec-storm: fork");
 			return 2;
 		}
 		if (pids[i] == 0) {
@@ -157,7 +156,7 @@ int main(int argc, char **argv)
 		while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
 			;
 		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-			fprintf(stderr, "driver: worker %lu did not report\n", i);
+			fprintf(stderr, "exec-storm: worker %lu did not report\n", i);
 			return 2;
 		}
 	}
@@ -166,7 +165,7 @@ int main(int argc, char **argv)
 		unsigned long f;
 
 		if (read(result[0], &f, sizeof(f)) != sizeof(f)) {
-			perror("driver: reading worker results");
+			perror("exec-storm: reading worker results");
 			return 2;
 		}
 		failures += f;

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * Where the program hooks execve(): the ksyscall kprobe where the kernel takes it,
+ * else the syscalls/sys_enter_execve tracepoint. Both programs are loaded where the
+ * kernel has kprobes, so falling back needs no second load.
+ */
+#ifndef HBC_ATTACH_H
+#define HBC_ATTACH_H
+
+#include <stdbool.h>
+#include "objects.h"
+
+enum hbc_attach_mode { HBC_ATTACH_AUTO, HBC_ATTACH_KSYSCALL, HBC_ATTACH_TRACEPOINT };
+
+struct hbc_attach {
+	enum hbc_attach_mode want;	/* as asked on the command line */
+	bool kprobes;			/* the kernel has kprobes */
+	enum hbc_attach_mode mode;	/* what is attached, after hbc_attach_link() */
+	struct bpf_link *link;
+};
+
+/* "auto", "ksyscall" or "tracepoint" -> mode; -EINVAL for anything else. */
+int hbc_attach_parse(const char *s, enum hbc_attach_mode *mode);
+/* "ksyscall" or "tracepoint". */
+const char *hbc_attach_short(enum hbc_attach_mode mode);
+/* Before load: which programs to load for @want, from what the kernel has. */
+void hbc_attach_plan(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_attach_mode want);
+/*
+ * After load: attach, falling back from ksyscall to the tracepoint when asked for
+ * "auto". Says on stderr what was attached and why, or why nothing could be.
+ * 0 or -errno.
+ */
+int hbc_attach_link(struct hbc_attach *a, const struct hbc_progs *p);
+/* Detach (nothing new reaches the buffer afterwards). */
+void hbc_attach_detach(struct hbc_attach *a);
+
+#endif /* HBC_ATTACH_H */
