@@ -63,7 +63,7 @@ meson compile -C "$build"
 rm -rf "$build/packages"
 mkdir -p "$build/packages"
 echo "$SOURCE_DATE_EPOCH" >"$build/packages/SOURCE_DATE_EPOCH"
-for name in $(awk '!/^#/ && NF { print $1 }' "$top/arch/arches.txt"); do
+for name in $(python3 "$top/arch/arches.py" rows name); do
 	build_arch "$name"
 done
 "$top/packaging/apt-repo.sh" "$build/packages"

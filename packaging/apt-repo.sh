@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # packaging/apt-repo.sh PKGDIR [REPO]: write an apt repository (default PKGDIR/apt) holding
-# the .debs of PKGDIR: pool/ plus dists/stable/main/binary-<arch>/Packages{,.gz} and Release.
-# With HBC_REPO_KEY=<gpg key id> (a key in the caller's keyring) also InRelease and Release.gpg.
+# the .debs of PKGDIR: pool/ plus dists/SUITE/main/binary-<arch>/Packages{,.gz} and Release
+# (SUITE: HBC_REPO_SUITE, default stable). With HBC_REPO_KEY=<gpg key id> (a key in the
+# caller's keyring) also InRelease and Release.gpg. The VM tests' guest roots are made
+# from such a repository of pinned Debian packages too.
 # Hosts then need one line, e.g.
 #   deb [signed-by=/usr/share/keyrings/hello-buffer-config.gpg] https://HOST/apt stable main
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 pkgdir=${1:?usage: apt-repo.sh PKGDIR [REPO]}
 repo=${2:-$pkgdir/apt}
-suite=stable
+suite=${HBC_REPO_SUITE:-stable}
 export LC_ALL=C TZ=UTC
 
 shopt -s nullglob
@@ -17,9 +19,12 @@ debs=("$pkgdir"/*.deb)
 [[ ${#debs[@]} -gt 0 ]] || { echo "apt-repo.sh: no .deb in $pkgdir" >&2; exit 1; }
 
 rm -rf "$repo.tmp"
-pool=$repo.tmp/pool/main/h/hello-buffer-config
-mkdir -p "$pool"
-cp "${debs[@]}" "$pool/"
+for d in "${debs[@]}"; do	# pool/main/<h or libh>/<package>/, as Debian lays it out
+	p=$(dpkg-deb -f "$d" Package)
+	[[ $p == lib?* ]] && i=${p:0:4} || i=${p:0:1}
+	mkdir -p "$repo.tmp/pool/main/$i/$p"
+	cp "$d" "$repo.tmp/pool/main/$i/$p/"
+done
 arches=$(for d in "${debs[@]}"; do dpkg-deb -f "$d" Architecture; done | sort -u)
 for a in $arches; do
 	dir=$repo.tmp/dists/$suite/main/binary-$a
@@ -30,8 +35,8 @@ done
 
 date=$(date -u -R -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}")
 apt-ftparchive \
-	-o APT::FTPArchive::Release::Origin=hello-buffer-config \
-	-o APT::FTPArchive::Release::Label=hello-buffer-config \
+	-o APT::FTPArchive::Release::Origin="${HBC_REPO_ORIGIN:-hello-buffer-config}" \
+	-o APT::FTPArchive::Release::Label="${HBC_REPO_ORIGIN:-hello-buffer-config}" \
 	-o APT::FTPArchive::Release::Suite=$suite \
 	-o APT::FTPArchive::Release::Codename=$suite \
 	-o APT::FTPArchive::Release::Architectures="$(echo $arches)" \

@@ -6,8 +6,8 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 name=${1:?usage: cross-file.sh NAME SYSROOT} sysroot=${2:?usage: cross-file.sh NAME SYSROOT}
-read -r machines triplet < <(awk -v n="$name" '!/^#/ && $1 == n { print $3, $6 }' "$top/arch/arches.txt")
-[[ -n ${triplet:-} ]] || { echo "cross-file.sh: '$name' is not a row of arch/arches.txt" >&2; exit 2; }
+machines=$(python3 "$top/arch/arches.py" get "$name" machines) || exit 2
+triplet=$(python3 "$top/arch/arches.py" get "$name" triplet) || exit 2
 cpu=${machines%%,*}
 case $cpu in	# meson's cpu_family names, where they differ from uname -m
 armv*l) family=arm ;;

@@ -5,18 +5,16 @@
 # by the pin rows, so a re-pin gives a new one; an existing complete one is reused.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/ci/lib/debfetch.sh"
 pins=$top/packaging/sysroot-pins.txt
 llvm=${HBC_CROSS_LLVM:-/usr/lib/llvm-19/bin}
 
 name=${1:?usage: packaging/sysroot.sh ARCH-NAME}
-debarch=$(awk -v n="$name" '!/^#/ && $1 == n { print $4 }' "$top/arch/arches.txt")
-[[ -n $debarch ]] || { echo "sysroot.sh: '$name' is not a row of arch/arches.txt" >&2; exit 2; }
+debarch=$(python3 "$top/arch/arches.py" get "$name" debarch) || exit 2
 
-rows=$(sed 's/#.*//' "$pins" | awk -v a="$debarch" 'NF && $2 == a')
-[[ -n $rows ]] || { echo "sysroot.sh: no $debarch rows in $pins; add them with ci/pins.sh add" >&2; exit 2; }
+rows=$(sed 's/#.*//' "$pins" | awk -v a="$debarch" 'NF && $2 == a { print $1, $2, $3, $4, $5 }')
+[[ -n $rows ]] || { echo "sysroot.sh: no $debarch rows in $pins; add them with ci/pins.py add" >&2; exit 2; }
 key=$(sha256sum <<<"$rows" | cut -c1-16)
-root="$(debfetch_cache_dir)/sysroot/$name-$key"
+root=$("$top/ci/pins.py" cache sysroot)/$name-$key
 if [[ -f $root/.complete ]]; then
 	echo "$root"
 	exit 0
@@ -24,10 +22,10 @@ fi
 
 rm -rf "$root.tmp"
 mkdir -p "$root.tmp"
-while read -r _ _ pkg _; do
-	deb=$(debfetch_pinned "$pins" "$pkg" "$debarch")
+debs=$("$top/ci/pins.py" fetch "$pins" "" "$debarch") || exit 1
+for deb in $debs; do
 	dpkg-deb -x "$deb" "$root.tmp"
-done <<<"$rows"
+done
 
 # Absolute symlinks point at the host's files: make them relative inside the sysroot.
 find "$root.tmp" -type l -lname '/*' -print0 | while IFS= read -r -d '' link; do

@@ -1,6 +1,8 @@
 # shellcheck shell=bash
-# ci/lib/deps.sh: install_missing LIST...: apt-get install the packages named in the
-# LIST files ('#' comments) that are not installed yet.
+# ci/lib/deps.sh, sourced by ci/build.sh and ci/test.sh:
+#   install_missing LIST...   apt-get install the packages of the LIST files not installed yet
+#   ensure_binfmt DEBARCH...  make foreign binaries of each DEBARCH run here (qemu-user
+#                             through binfmt_misc): mount binfmt_misc, enable the entries
 install_missing() {
 	local want=() missing=() installed
 	mapfile -t want < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$@")
@@ -15,4 +17,23 @@ install_missing() {
 	echo "installing ${missing[*]}"
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_binfmt() {
+	local a native
+	native=$(dpkg --print-architecture)
+	for a in "$@"; do
+		[[ $a == "$native" ]] || arch-test "$a" >/dev/null 2>&1 && continue
+		if [[ ! -e /proc/sys/fs/binfmt_misc/register ]] &&
+			! mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc; then
+			echo "cannot run $a binaries: binfmt_misc is not mounted and cannot be (as root:" \
+				"mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc)" >&2
+			return 1
+		fi
+		update-binfmts --enable >/dev/null 2>&1
+		arch-test "$a" >/dev/null 2>&1 && { echo "binfmt: enabled qemu-user for $a"; continue; }
+		echo "cannot run $a binaries here: $(arch-test "$a" 2>&1); install qemu-user-static" \
+			"and binfmt-support, then: update-binfmts --enable" >&2
+		return 1
+	done
 }

@@ -23,12 +23,8 @@ trap 'rm -rf "$tmp" "$dir"; [[ -n ${pid:-} ]] && kill -KILL "$pid" 2>/dev/null' 
 start() {
 	"$LOADER" --buffer "$1" --json "${@:2}" >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
-	wait_attached "$pid" "$tmp/err" || { bad "$1: did not attach: $(cat "$tmp/err")"; return 1; }
-	for _ in $(seq 100); do
-		"$dir/p"
-		grep -q "\"path\":\"$dir/p\"" "$tmp/out" && return 0
-		sleep 0.1
-	done
+	wait_for 10 "$pid" grep -q '^attached: ' "$tmp/err" &&
+		wait_for 10 "$pid" eval '"$dir/p"; enough "$tmp/out" "$dir/p" 1' && return 0
 	bad "$1: no record of $dir/p within 10 s: $(cat "$tmp/err")"
 	return 1
 }
@@ -46,13 +42,13 @@ for buffer in ring perf; do
 		rc=$?
 		pid=
 		[[ $rc == 0 ]] && ok "$what: exit 0" || bad "$what: exit $rc: $(tail -3 "$tmp/err")"
-		got=$(grep -c "\"path\":\"$bin\"" "$tmp/out")
+		got=$(records "$tmp/out" "$bin" | wc -l)
 		[[ $got == "$n" ]] && ok "$what: all $n execs printed" \
 			|| bad "$what: $got of $n execs printed; stderr: $(tail -2 "$tmp/err")"
-		events=$(field events) lost=$(field lost) records=$(grep -c '^{"type":"exec"' "$tmp/out")
-		[[ -n $events && $events == "$records" && $lost == 0 ]] \
-			&& ok "$what: JSON summary: $events events = $records printed, 0 lost" \
-			|| bad "$what: JSON summary '$(tail -1 "$tmp/out")' with $records records printed"
+		events=$(field events) lost=$(field lost) printed=$(grep -c '^{"type":"exec"' "$tmp/out")
+		[[ -n $events && $events == "$printed" && $lost == 0 ]] \
+			&& ok "$what: JSON summary: $events events = $printed printed, 0 lost" \
+			|| bad "$what: JSON summary '$(tail -1 "$tmp/out")' with $printed records printed"
 		tail -1 "$tmp/out" | grep -q '^{"type":"summary",' && ok "$what: the summary is the last line" \
 			|| bad "$what: last line: $(tail -1 "$tmp/out")"
 		grep -qx "hello-buffer-config: $events events, 0 lost" "$tmp/err" \
@@ -67,11 +63,11 @@ for buffer in ring perf; do
 	wait "$pid"
 	rc=$?
 	pid=
-	records=$(grep -c '^{"type":"exec"' "$tmp/out")
+	printed=$(grep -c '^{"type":"exec"' "$tmp/out")
 	beyond=$(field beyond_count)
-	[[ $rc == 0 && $records == 100 && $(field events) == 100 ]] \
+	[[ $rc == 0 && $printed == 100 && $(field events) == 100 ]] \
 		&& ok "$buffer buffer, --count 100: exit 0, 100 records" \
-		|| bad "$buffer buffer, --count 100: exit $rc, $records records: $(tail -2 "$tmp/err")"
+		|| bad "$buffer buffer, --count 100: exit $rc, $printed records: $(tail -2 "$tmp/err")"
 	grep -qx "hello-buffer-config: 100 events, 0 lost, $beyond beyond --count" "$tmp/err" \
 		&& ok "$buffer buffer, --count 100: $beyond beyond --count, in both summaries" \
 		|| bad "$buffer buffer, --count 100: stderr '$(tail -1 "$tmp/err")', JSON beyond_count '$beyond'"

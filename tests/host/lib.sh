@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Shared by the host tests: sourced, with the loader as $1.
-source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/scenario.sh"
 LOADER=$1
 shift
 
@@ -17,16 +18,6 @@ expect_run() {
 	else
 		ok "$name"
 	fi
-}
-
-# wait_attached PID ERRFILE: until the tracer says "attached:" (0), or exits or 10 s pass (1).
-wait_attached() {
-	for _ in $(seq 100); do
-		grep -q '^attached: ' "$2" && return 0
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -q '^attached: ' "$2"
 }
 
 # Our programs (by name) in the kernel now: "id name" lines.

@@ -4,7 +4,6 @@
 # HBC_REPO_KEY), one sources.list line in a fresh Debian chroot, apt-get install.
 source "$(dirname "$0")/lib.sh"
 need_root
-. "$SOURCE_ROOT/ci/lib/debfetch.sh"
 native=$(dpkg --print-architecture)
 suite=${HBC_CHROOT_SUITE:-bookworm}
 
@@ -25,12 +24,12 @@ for a in $(arch_rows | awk '{print $2}'); do
 done
 
 # A minimal chroot of this machine's architecture, cached for a week.
-base="$(debfetch_cache_dir)/chroot/$suite-$native.tar"
+base=$("$SOURCE_ROOT/ci/pins.py" cache chroot)/$suite-$native.tar
 if [[ ! -f $base || -n $(find "$base" -mmin +10080) ]] || ! tar -tf "$base" ./usr/bin/apt-get >/dev/null 2>&1; then
 	rm -rf "$base" "$base.tmp"
 	mkdir -p "$(dirname "$base")"
 	mmdebstrap --quiet --format=tar --variant=apt --architectures="$native" "$suite" "$base.tmp" \
-		"deb $(debfetch_mirror) $suite main" >"$tmp/mm.log" 2>&1 \
+		"deb $("$SOURCE_ROOT/ci/pins.py" mirror) $suite main" >"$tmp/mm.log" 2>&1 \
 		|| { bad "mmdebstrap $suite: $(tail -5 "$tmp/mm.log")"; done_testing; }
 	mv "$base.tmp" "$base"
 fi

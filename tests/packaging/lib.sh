@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Shared by the packaging tests: the packages ci/build.sh wrote to $PKGDIR.
-source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 : "${PKGDIR:?}" "${SOURCE_ROOT:?}" "${HBC_VERSION:?}"
 REL=1
 deb_of() { echo "$PKGDIR/hello-buffer-config_${HBC_VERSION}-${REL}_$1.deb"; }

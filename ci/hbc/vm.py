@@ -1,0 +1,440 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""The VM matrix: one QEMU per (architecture, Debian kernel); the guest installs the
+package of its architecture and runs the test; the host reads the verdict from
+nonce-tagged console lines:
+  HBC-VM-STAGE <nonce> <stage>                    a guest stage begins ('init' first)
+  HBC-VM-CHECK <nonce> ok|FAIL <stage>: <what>    one assertion
+  HBC-VM-RESULT <nonce> PASS|FAIL attach=<mode> test_s=<s> rc=<n> [reason=...]"""
+import concurrent.futures
+import hashlib
+import inspect
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+
+from . import debian, kernel
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(TOP, 'arch'))
+import arches  # noqa: E402
+
+CONF = os.environ.get('HBC_VM_CONF', os.path.join(TOP, 'ci/vm/vm.conf'))
+KERNEL_PINS = os.environ.get('HBC_VM_KERNEL_PINS', os.path.join(TOP, 'ci/vm/pins.txt'))
+ROOT_PINS = os.environ.get('HBC_VM_ROOTFS_PINS', os.path.join(TOP, 'ci/vm/rootfs-pins.txt'))
+PRUNE = ['usr/share/doc', 'usr/share/man', 'usr/share/info', 'usr/share/locale', 'usr/share/lintian']
+
+
+def say(msg):
+    print(f'vm: {msg}', file=sys.stderr, flush=True)
+
+
+def conf(key, default=None):
+    for line in open(CONF):
+        k, _, v = line.split('#', 1)[0].partition(':')
+        if k.strip() == key and v.strip():
+            return v.strip()
+    if default is None:
+        raise debian.ArchiveError(f'{CONF} has no "{key}:"')
+    return default
+
+
+class StageError(Exception):
+    def __init__(self, stage, msg):
+        super().__init__(f'failed at stage {stage}: {msg}')
+
+
+@dataclass
+class Entry:
+    row: dict                       # the arch table row
+    suite: str
+    pin: debian.Pin = None          # None: no kernel pinned for this architecture
+    origin: str = 'pinned'          # pinned (pins.txt) or archive (--kernel)
+
+    @property
+    def label(self):
+        return re.sub(r'^linux-(image|binary)-', '', self.pin.package) if self.pin else '-'
+
+    @property
+    def id(self):
+        return f'{self.row["name"]}-{self.suite}-{self.label}'
+
+
+# ---------------------------------------------------------------- the matrix
+
+def default_matrix(table, wanted):
+    out = []
+    for pin in debian.read_pins(KERNEL_PINS)[0]:
+        row = next((r for r in table if r['debarch'] == pin.arch), None)
+        if row is None:
+            say(f'{KERNEL_PINS}: no row of {arches.TABLE} has debarch {pin.arch}; skipped')
+        elif not wanted or row['name'] in wanted:
+            out.append(Entry(row, pin.suite, pin))
+    for row in table:  # an architecture without a pinned kernel is a gap to report
+        if (not wanted or row['name'] in wanted) and not any(e.row is row for e in out):
+            out.append(Entry(row, '-'))
+    return out
+
+
+def kernel_entry(table, wanted, spec, suite):
+    """The entry for --kernel PKG[=VERSION]: pinned if pins.txt has it, else from the archive."""
+    pkg, _, ver = spec.partition('=')
+    rows = [r for r in table if r['name'] in wanted] if len(wanted) == 1 else \
+        [r for r in table if pkg.endswith('-' + r['debarch'])]
+    if len(rows) != 1:
+        raise debian.ArchiveError(f'--kernel {spec}: give one --arch (its name does not end in -DEBARCH of one row)')
+    row = rows[0]
+    for pin in debian.read_pins(KERNEL_PINS)[0]:
+        if pin.arch == row['debarch'] and pin.package == pkg and ver in ('', pin.version):
+            return Entry(row, pin.suite, pin)
+    for s in [suite] if suite else conf('kernel-search-suites').split():
+        apt = debian.Apt(s, row['debarch'])
+        if row['debarch'] not in apt.architectures() or not apt.record(pkg):
+            continue
+        globs = conf('kernel-image-globs')
+        image = pkg if any(re.fullmatch(g.replace('*', '.*'), pkg) for g in globs.split(',')) \
+            else apt.resolve(pkg, globs)
+        if ver and image != pkg:
+            say(f'--kernel {spec}: {pkg} is a meta package; using the current {image}')
+        pin = apt.pins([(image, ver if image == pkg else None)])[0]
+        say(f'kernel from --kernel {spec}: {s}/{pin.arch} {pin.package} {pin.version} sha256 {pin.sha256}')
+        return Entry(row, s, pin, 'archive')
+    raise debian.ArchiveError(f'--kernel {spec}: no {pkg} for {row["debarch"]} in: {suite or conf("kernel-search-suites")}')
+
+
+# ---------------------------------------------------------------- host
+
+TOOLS = {'mmdebstrap': 'mmdebstrap', 'bsdtar': 'libarchive-tools', 'arch-test': 'arch-test',
+         'apt-ftparchive': 'apt-utils', 'update-binfmts': 'binfmt-support', 'zstd': 'zstd',
+         'qemu-system-x86_64': 'qemu-system-x86', 'qemu-system-aarch64': 'qemu-system-arm',
+         'qemu-system-arm': 'qemu-system-arm', 'qemu-system-riscv64': 'qemu-system-misc',
+         'qemu-aarch64-static': 'qemu-user-static'}
+
+
+def ensure_tools(qemus):
+    os.environ['PATH'] += ':/usr/sbin:/sbin'
+    want = [c for c in TOOLS if not c.startswith('qemu-system') or c in qemus]
+    missing = sorted({TOOLS[c] for c in want if not shutil.which(c)})
+    if any('riscv' in q for q in qemus) and not os.path.exists('/usr/lib/riscv64-linux-gnu/opensbi'):
+        missing.append('opensbi')
+    if not missing:
+        return
+    if os.geteuid():
+        raise debian.ArchiveError(f'missing host packages: apt-get install {" ".join(missing)}')
+    say(f'installing {" ".join(missing)}')
+    debian.run(['apt-get', 'update', '-qq'])
+    debian.run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends'] + missing,
+               env=dict(os.environ, DEBIAN_FRONTEND='noninteractive'))
+
+
+class Accel:
+    """KVM only once a guest was seen to run with it; the verdict holds for the run."""
+
+    def __init__(self):
+        self.mode, self.lock, self.kvm = os.environ.get('HBC_VM_ACCEL', 'auto'), threading.Lock(), None
+        self.device = os.environ.get('HBC_VM_KVM_DEVICE', '/dev/kvm')
+        self.grace = float(os.environ.get('HBC_VM_KVM_GRACE', 20))
+
+    def choose(self, entry, vmlinuz):
+        if self.mode in ('kvm', 'tcg'):
+            return self.mode
+        native = os.uname().machine in entry.row['machines'].split(',')
+        if not native or not os.access(self.device, os.R_OK | os.W_OK):
+            return 'tcg'
+        with self.lock:
+            if self.kvm is None:
+                self.kvm = self.probe(entry, vmlinuz)
+        return 'kvm' if self.kvm else 'tcg'
+
+    def probe(self, entry, vmlinuz):
+        """Boot the kernel under KVM: a first console line within the grace time proves it."""
+        row, out = entry.row, tempfile.NamedTemporaryFile(prefix='hbc-kvm-')
+        cmd = [row['qemu'], '-accel', 'kvm', '-M', row['qmachine'], '-cpu', row['qcpu'], '-m', '256',
+               '-nodefaults', '-display', 'none', '-no-reboot', '-serial', f'file:{out.name}',
+               '-kernel', vmlinuz, '-append', f'console={row["console"]} panic=-1']
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        end = time.time() + self.grace
+        while time.time() < end and p.poll() is None and not os.path.getsize(out.name):
+            time.sleep(0.2)
+        ran = os.path.getsize(out.name) > 0
+        p.kill()
+        why = p.communicate()[1].strip().splitlines()[-1:] or [f'no console output within {self.grace:.0f} s']
+        say('kvm: a guest ran under KVM: using kvm' if ran else
+            f'kvm: {self.device} present but a guest did not run ({why[0]}): using tcg')
+        return ran
+
+
+def ensure_binfmt(debarch):
+    if debarch == subprocess.run(['dpkg', '--print-architecture'], capture_output=True, text=True).stdout.strip():
+        return
+    p = subprocess.run(['bash', '-c', f'. "{TOP}/ci/lib/deps.sh" && ensure_binfmt {debarch}'],
+                       capture_output=True, text=True)
+    if p.returncode:
+        raise StageError('rootfs', p.stderr.strip())
+
+
+def tcg_cpu(row):
+    """The table's qcpu plus the tcg-cpu-options this QEMU accepts for it."""
+    cpu = row['qcpu']
+    for opt in conf('tcg-cpu-options', '').split(','):
+        if opt and subprocess.run([row['qemu'], '-accel', 'tcg', '-M', row['qmachine'], '-cpu', f'{cpu},{opt}',
+                                   '-nodefaults', '-display', 'none', '-S', '-monitor', 'stdio'],
+                                  input='quit\n', capture_output=True, text=True, timeout=30).returncode == 0:
+            cpu += ',' + opt
+    return cpu
+
+
+# ---------------------------------------------------------------- guest root
+
+def root_rows(entry):
+    """The pinned packages of the guest root for ENTRY: its suite's, else the newest pinned."""
+    rows, _ = debian.read_pins(ROOT_PINS)
+    suites = [s for s in dict.fromkeys(r.suite for r in rows if r.arch == entry.row['debarch'])]
+    if not suites:
+        raise StageError('rootfs', f'{ROOT_PINS} has no {entry.row["debarch"]} root: ci/pins.py add')
+    suite = entry.suite if entry.suite in suites else suites[-1]
+    return suite, [r for r in rows if r.arch == entry.row['debarch'] and r.suite == suite]
+
+
+def build_root(suite, arch, pins, out):
+    """mmdebstrap of exactly the pinned packages (essential variant + the others named)."""
+    ensure_binfmt(arch)
+    debs = debian.fetch(pins, ROOT_PINS)
+    with tempfile.TemporaryDirectory(dir=os.path.dirname(out)) as tmp:
+        os.mkdir(f'{tmp}/debs')
+        for deb in debs:
+            os.symlink(deb, os.path.join(tmp, 'debs', os.path.basename(deb)))
+        debian.run([f'{TOP}/packaging/apt-repo.sh', f'{tmp}/debs', f'{tmp}/repo'],
+                   env=dict(os.environ, HBC_REPO_SUITE=suite, HBC_REPO_KEY=''))
+        extra = [p.package for p, d in zip(pins, debs) if debian.run(['dpkg-deb', '-f', d, 'Essential']).strip() != 'yes']
+        prune = ' '.join(f'"$1/{d}"' for d in PRUNE)
+        debian.run(['mmdebstrap', '--mode=root', '--variant=essential', f'--architectures={arch}',
+                    f'--include={",".join(extra)}', '--aptopt=Acquire::Languages "none"',
+                    f'--customize-hook=for d in {prune}; do [ ! -d "$d" ] || find "$d" -depth ! -type d -delete; done',
+                    '--customize-hook=printf "hbc-vm\\n" >"$1/etc/hostname"',
+                    suite, f'{tmp}/root.tar', f'deb [trusted=yes] copy://{tmp}/repo {suite} main'])
+        subprocess.run(f'bsdtar --format newc -cf - @{tmp}/root.tar | gzip -n -6 >{out}.tmp', shell=True, check=True)
+        os.rename(f'{out}.tmp', out)
+
+
+def root(entry):
+    """(cpio.gz path, suite) of ENTRY's guest root, built once per pins and builder."""
+    suite, pins = root_rows(entry)
+    key = hashlib.sha256(repr((pins, PRUNE, inspect.getsource(build_root))).encode()).hexdigest()[:16]
+    path = debian.cache('vm', 'rootfs', f'{suite}-{entry.row["debarch"]}-{key}.cpio.gz')
+    with debian.locked('vm', 'rootfs', f'.{suite}-{entry.row["debarch"]}.lock'):
+        if not os.path.exists(path):
+            t0 = time.time()
+            say(f'building the {suite}/{entry.row["debarch"]} guest root ({len(pins)} packages)')
+            try:
+                build_root(suite, entry.row['debarch'], pins, path)
+            except (debian.ArchiveError, subprocess.CalledProcessError) as e:
+                raise StageError('rootfs', str(e)[-1500:])
+            say(f'built the {suite}/{entry.row["debarch"]} guest root in {time.time() - t0:.0f} s: '
+                f'{os.path.getsize(path) >> 20} MiB')
+    os.utime(path)
+    return path, suite
+
+
+# ---------------------------------------------------------------- one VM
+
+@dataclass
+class Result:
+    entry: Entry
+    result: str = 'FAIL'
+    attach: str = '-'
+    boot_s: str = '-'
+    test_s: str = '-'
+    detail: str = ''
+    notes: list = field(default_factory=list)
+
+
+def verdict(log, nonce, qemu_rc, timed_out=None, limits=None):
+    """(PASS|FAIL, attach, detail) from a console log; TIMED_OUT: the stage the host
+    stopped the VM at. Only lines with this run's nonce count."""
+    mine = lambda tag: [l.split(None, 2)[2].strip() for l in log.splitlines()
+                        if l.startswith(f'{tag} {nonce} ') and len(l.split(None, 2)) == 3]
+    stages, result = mine('HBC-VM-STAGE'), (mine('HBC-VM-RESULT') or [''])[-1]
+    stage = stages[-1].split()[0] if stages else 'boot'
+    fails = '; '.join(c[5:] for c in mine('HBC-VM-CHECK') if c.startswith('FAIL '))
+    attach = (re.search(r'attach=(\S+)', result) or ['-', '-'])[1]
+    why = (re.search(r'reason=(\S+)', result) or [None, None])[1]
+    if timed_out:
+        return 'FAIL', attach, f'timed out at stage {timed_out}' + (f' after {limits} s' if limits else '') \
+            + (f'; {fails}' if fails else '')
+    if not result:
+        panic = re.search(r'Kernel panic - not syncing.*', log)
+        return 'FAIL', attach, f'kernel panic at stage {stage}: {panic.group(0).strip()}' if panic else \
+            f'VM stopped at stage {stage} without a verdict (qemu exit {qemu_rc})'
+    if result.startswith('PASS ') and not fails:
+        return ('PASS', attach, '') if qemu_rc == 0 else ('FAIL', attach, f'guest passed but qemu exited {qemu_rc}')
+    if why == 'timeout':
+        return 'FAIL', attach, f'timed out at stage {stage} (guest-side limit)' + (f'; {fails}' if fails else '')
+    if why:
+        return 'FAIL', attach, f'the test script died at stage {stage} ({why})' + (f'; {fails}' if fails else '')
+    return 'FAIL', attach, fails or result
+
+
+class Runner:
+    def __init__(self, pkgdir, logdir, jobs, keep):
+        self.pkgdir, self.logdir, self.jobs, self.keep = pkgdir, logdir, jobs, keep
+        self.smp = max(1, (os.cpu_count() or 1) // jobs)
+        self.accel, self.procs, self.stopping = Accel(), set(), False
+        self.limits = {k: int(os.environ.get(f'HBC_VM_{k.upper().replace("-", "_")}', conf(k)))
+                       for k in ('boot-timeout', 'test-timeout', 'poweroff-timeout')}
+        os.makedirs(debian.cache('vm', 'runs'), exist_ok=True)
+        self.runs = tempfile.mkdtemp(dir=debian.cache('vm', 'runs'), prefix='run.')
+
+    def initramfs(self, entry, work, deb, root_path):
+        """The shared root plus this run's /init, test, helpers, env and package."""
+        nonce = os.environ.get('HBC_VM_NONCE') or secrets.token_hex(8)
+        env = {'HBC_NONCE': nonce, 'HBC_PKG': debian.run(['dpkg-deb', '-f', deb, 'Package']).strip(),
+               'HBC_DEB': os.path.basename(deb), 'HBC_OBJECT': entry.row['name'],
+               'HBC_MACHINES': entry.row['machines'], 'HBC_STEP_TIMEOUT': self.limits['test-timeout'] // 3,
+               'HBC_GUEST_TIMEOUT': self.limits['test-timeout'] - 10}
+        open(f'{work}/env', 'w').write(''.join(f'{k}={v}\n' for k, v in env.items()))
+        files = {'init': (os.path.join(TOP, 'ci/vm/guest/init'), '0755'),
+                 'hbc/test.sh': (os.environ.get('HBC_VM_GUEST_TEST') or os.path.join(TOP, 'tests/vm/guest.sh'), '0755'),
+                 'hbc/checks.sh': (os.path.join(TOP, 'tests/lib/checks.sh'), '0644'),
+                 'hbc/scenario.sh': (os.path.join(TOP, 'tests/lib/scenario.sh'), '0644'),
+                 'hbc/env': (f'{work}/env', '0644'), f'hbc/{os.path.basename(deb)}': (deb, '0644')}
+        esc = lambda p: p.replace(' ', '\\040')
+        mtree = ['#mtree', './hbc type=dir uid=0 gid=0 mode=0755'] + \
+            [f'./{n} type=file uid=0 gid=0 mode={m} contents={esc(p)}' for n, (p, m) in files.items()]
+        open(f'{work}/overlay.mtree', 'w').write('\n'.join(mtree) + '\n')
+        with open(f'{work}/initrd.gz', 'wb') as out:
+            out.write(open(root_path, 'rb').read())
+            out.flush()
+            subprocess.run(f'bsdtar --format newc -cf - @{work}/overlay.mtree | gzip -n -1', shell=True,
+                           stdout=out, check=True)
+        return nonce
+
+    def prepare(self, entry, work, res):
+        if not entry.pin:
+            raise StageError('kernel', f'no kernel pinned for {entry.row["debarch"]} in {KERNEL_PINS} '
+                             f'(ci/pins.py add {os.path.relpath(KERNEL_PINS, TOP)} SUITE {entry.row["debarch"]} '
+                             f'"{entry.row["kernel-package"]}>{conf("kernel-image-globs")}")')
+        debs = sorted((f for f in os.listdir(self.pkgdir) if re.fullmatch(
+            rf'hello-buffer-config_.*_{entry.row["debarch"]}\.deb', f)) if os.path.isdir(self.pkgdir) else [])
+        if not debs:
+            raise StageError('package', f'no hello-buffer-config_*_{entry.row["debarch"]}.deb in {self.pkgdir} (run ci/build.sh)')
+        deb = shutil.copy(os.path.join(self.pkgdir, debs[-1]), work)
+        try:
+            kdir = kernel.prepare(debian.fetch([entry.pin], KERNEL_PINS)[0])
+        except (debian.ArchiveError, subprocess.CalledProcessError) as e:
+            raise StageError('kernel', f'{entry.pin.package} {entry.pin.version}: {e}')
+        root_path, root_suite = root(entry)
+        if root_suite != entry.suite:
+            res.notes.append(f'guest root: {root_suite} (none pinned for {entry.suite})')
+        return kdir, self.initramfs(entry, work, deb, root_path)
+
+    def qemu(self, entry, accel, kdir, work, log):
+        row = entry.row
+        cmd = [row['qemu'], '-accel', accel, '-M', row['qmachine'],
+               '-cpu', tcg_cpu(row) if accel == 'tcg' else row['qcpu'], '-smp', str(self.smp),
+               '-m', conf('memory-mb'), '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+               '-monitor', 'none', '-chardev', f'file,id=con,path={log}', '-serial', 'chardev:con',
+               '-kernel', f'{kdir}/vmlinuz', '-initrd', f'{work}/initrd.gz',
+               '-append', f'console={row["console"]} panic=-1 oops=panic rdinit=/init']
+        open(f'{work}/qemu.cmd', 'w').write(' '.join(cmd) + '\n')
+        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=open(f'{work}/qemu.out', 'w'),
+                                stderr=subprocess.STDOUT)
+
+    def boot(self, entry, accel, kdir, work, nonce, res):
+        """Run QEMU until it stops or a stage's limit passes. (qemu rc, timed-out stage)."""
+        log = os.path.join(self.logdir, f'{entry.id}.log')
+        open(log, 'w').close()
+        p = self.qemu(entry, accel, kdir, work, log)
+        self.procs.add(p)
+        t0, t_init, t_res, stage = time.time(), None, None, 'boot'
+        deadline, timed_out = t0 + self.limits['boot-timeout'], None
+        try:
+            while p.poll() is None:
+                text = open(log, errors='replace').read()
+                if accel == 'kvm' and not text and time.time() - t0 > self.accel.grace:
+                    say(f'[{entry.id}] no console output under KVM within {self.accel.grace:.0f} s: restarting under TCG')
+                    res.notes.append('kvm gave no console output: restarted under tcg')
+                    self.accel.kvm = False
+                    p.kill()
+                    p.wait()
+                    return self.boot(entry, 'tcg', kdir, work, nonce, res)
+                if t_init is None and f'HBC-VM-STAGE {nonce} init' in text:
+                    t_init, stage, deadline = time.time(), 'setup', time.time() + self.limits['test-timeout']
+                if t_init and t_res is None and f'HBC-VM-RESULT {nonce} ' in text:
+                    t_res, stage, deadline = time.time(), 'poweroff', time.time() + self.limits['poweroff-timeout']
+                if time.time() > deadline or self.stopping:
+                    timed_out = stage if stage in ('boot', 'poweroff') else \
+                        (re.findall(rf'HBC-VM-STAGE {nonce} (\S+)', text) or [stage])[-1]
+                    p.terminate()
+                    try:
+                        p.wait(5)
+                    except subprocess.TimeoutExpired:
+                        p.kill()
+                    break
+                time.sleep(0.5)
+        finally:
+            p.wait()
+            self.procs.discard(p)
+        end, text = time.time(), open(log, errors='replace').read()
+        t_init = t_init or (end if f'HBC-VM-STAGE {nonce} init' in text else None)
+        t_res = t_res or (end if f'HBC-VM-RESULT {nonce} ' in text else None)
+        res.boot_s = f'{t_init - t0:.0f}' if t_init else '-'
+        res.test_s = f'{t_res - t_init:.0f}' if t_init and t_res else '-'
+        limit = self.limits['boot-timeout'] if timed_out == 'boot' else None
+        res.result, res.attach, res.detail = verdict(text, nonce, p.returncode, timed_out, limit)
+        say(f'[{entry.id}] {res.result} {res.attach} {res.boot_s} {res.test_s} {res.detail} '
+            f'(qemu ran {end - t0:.0f} s with {accel})')
+        return res
+
+    def run_one(self, entry):
+        res, work = Result(entry), tempfile.mkdtemp(dir=self.runs, prefix=entry.row['name'] + '.')
+        try:
+            t0 = time.time()
+            kdir, nonce = self.prepare(entry, work, res)
+            accel = self.accel.choose(entry, f'{kdir}/vmlinuz')
+            say(f'[{entry.id}] boot {entry.pin.package} {entry.pin.version} ({entry.suite}/{entry.pin.arch}) '
+                f'with {accel}, {self.smp} cpu(s) after {time.time() - t0:.0f} s of preparation; '
+                f'console: {os.path.relpath(self.logdir, TOP)}/{entry.id}.log')
+            self.boot(entry, accel, kdir, work, nonce, res)
+        except (StageError, debian.ArchiveError, OSError, subprocess.CalledProcessError) as e:
+            res.detail = str(e) if isinstance(e, StageError) else f'failed at stage prepare: {e}'
+            say(f'[{entry.id}] FAIL {res.detail}')
+        finally:
+            if not self.keep:
+                shutil.rmtree(work, ignore_errors=True)
+        res.detail = '; '.join([res.detail] * bool(res.detail) + res.notes)
+        return res
+
+    def run(self, entries):
+        order = sorted(range(len(entries)), key=lambda i: (
+            sum(e.row is entries[i].row for e in entries[:i]), i))  # alternate architectures
+        with concurrent.futures.ThreadPoolExecutor(self.jobs) as pool:
+            futures = {i: pool.submit(self.run_one, entries[i]) for i in order}
+            return [futures[i].result() for i in range(len(entries))]
+
+    def stop(self, *_):
+        self.stopping = True
+        for p in list(self.procs):
+            p.kill()
+        raise KeyboardInterrupt
+
+    def close(self):
+        if not self.keep:
+            shutil.rmtree(self.runs, ignore_errors=True)
+
+
+def table(results, seconds):
+    fmt = '{:<8} {:<9} {:<22} {:<6} {:<10} {:>6} {:>6}  {}'
+    lines = ['', fmt.format('ARCH', 'SUITE', 'KERNEL', 'RESULT', 'ATTACH', 'BOOT_S', 'TEST_S', 'DETAIL')]
+    lines += [fmt.format(r.entry.row['name'], r.entry.suite, r.entry.label, r.result, r.attach,
+                         r.boot_s, r.test_s, r.detail) for r in results]
+    passed = sum(r.result == 'PASS' for r in results)
+    return '\n'.join(lines + ['', f'vm: wall time {seconds:.0f} s',
+                              f'vm: {passed} passed, {len(results) - passed} failed']) + '\n'

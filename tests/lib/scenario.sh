@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# shellcheck shell=bash
+# The exec-trace scenario, one script for tests/host/trace.sh and the VM guests
+# (tests/vm/guest.sh): the tracer runs with messages for uid 0 and UID_A; a uniquely
+# named binary runs as uid 0, UID_A and UID_B (not configured); exactly three records
+# with the right uid, path and message must arrive, and SIGTERM ends the tracer with
+# status 0 and a summary. Needs checks.sh, setpriv and a scratch directory $W.
+
+# wait_for SECONDS PID COMMAND...: until COMMAND succeeds (0), PID exits (1) or time is up (2)
+wait_for() {
+	local end=$(($(date +%s) + $1)) pid=$2
+	shift 2
+	until "$@"; do
+		kill -0 "$pid" 2>/dev/null || { "$@"; return; }
+		[[ $(date +%s) -ge $end ]] && return 2
+		sleep 0.1
+	done
+}
+
+# stop PID: SIGTERM, then its exit status (137 after a SIGKILL if it would not stop in 20 s)
+stop() {
+	kill -TERM "$1" 2>/dev/null
+	wait_for 20 "$1" false
+	kill -KILL "$1" 2>/dev/null
+	wait "$1"
+}
+
+# records FILE PATH: the JSON exec records of PATH in FILE
+records() { grep -F "\"path\":\"$2\"" "$1"; }
+# has_record FILE PATH UID MESSAGE
+has_record() { records "$1" "$2" | grep -q "^{\"type\":\"exec\",\"pid\":[1-9][0-9]*,\"uid\":$3,.*\"message\":\"$4\"}$"; }
+enough() { [[ $(records "$1" "$2" | wc -l) -ge $3 ]]; }
+
+# trace_scenario BIN TAG UID_A UID_B TOOL [ARGS...]: BIN is a copy of a no-op binary at a
+# path of at most 15 bytes, BIN.p another; TAG (at most 9 bytes) makes the messages unique.
+# Sets TRACE_ATTACH to the attach mode the tracer reported.
+trace_scenario() {
+	local bin=$1 tag=$2 ua=$3 ub=$4 pid rc
+	shift 4
+	printf '# trace scenario\n0 r-%s\n%s u-%s\n' "$tag" "$ua" "$tag" >"$W/trace.conf"
+	"$@" --json --config "$W/trace.conf" >"$W/trace.out" 2>"$W/trace.err" &
+	pid=$!
+	wait_for 60 "$pid" grep -q '^attached: ' "$W/trace.err"
+	TRACE_ATTACH=$(sed -n 's/^attached: \([a-z]*\).*/\1/p' "$W/trace.err")
+	# the kernel may miss execs in the first milliseconds after the attach: wait until live
+	if [[ -n $TRACE_ATTACH ]] && wait_for 30 "$pid" eval '"$bin.p"; enough "$W/trace.out" "$bin.p" 1'; then
+		ok "the tracer is live: $(grep '^attached: ' "$W/trace.err")"
+		"$bin"
+		setpriv --reuid="$ua" --regid="$ua" --clear-groups "$bin"
+		setpriv --reuid="$ub" --regid="$ub" --clear-groups "$bin"
+		wait_for 30 "$pid" enough "$W/trace.out" "$bin" 3
+	else
+		bad "the tracer did not attach or print: $(tail -n 3 "$W/trace.err" | tr '\n' ' ')"
+	fi
+	stop "$pid"
+	rc=$?
+	records "$W/trace.out" "$bin" | sed 's/^/    trace| /'
+	expect "SIGTERM: exit 0 (got $rc)" test "$rc" = 0
+	expect "uid 0 ran $bin: message 'r-$tag'" has_record "$W/trace.out" "$bin" 0 "r-$tag"
+	expect "uid $ua ran $bin: message 'u-$tag'" has_record "$W/trace.out" "$bin" "$ua" "u-$tag"
+	expect "uid $ub (not configured) ran $bin: message 'Hello World'" \
+		has_record "$W/trace.out" "$bin" "$ub" "Hello World"
+	expect "exactly 3 records of $bin" test "$(records "$W/trace.out" "$bin" | wc -l)" = 3
+	expect "no record with an empty command" bash -c "! grep -q '\"command\":\"\"' '$W/trace.out'"
+	expect "summary: $(tail -n 1 "$W/trace.err")" \
+		grep -qE '^hello-buffer-config: [0-9]+ events, 0 lost$' "$W/trace.err"
+}
