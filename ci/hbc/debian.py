@@ -53,6 +53,11 @@ def run(cmd, env=None, cwd=None):
     return p.stdout
 
 
+def slurp(path):
+    with open(path, errors='replace') as f:
+        return f.read()
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, 'rb') as f:
@@ -85,7 +90,7 @@ class Apt:
 
     def _configure(self):
         d = self.dir
-        for sub in ('lists/partial', 'cache/archives/partial', 'state'):
+        for sub in ('lists/partial', 'cache/archives/partial', 'state'):  # (again: lists may be gone)
             os.makedirs(os.path.join(d, sub), exist_ok=True)
         keyring = os.environ.get('HBC_DEBIAN_KEYRING', '/usr/share/keyrings/debian-archive-keyring.gpg')
         files = {
@@ -103,7 +108,7 @@ class Apt:
         changed = False
         for name, text in files.items():
             path = os.path.join(d, name)
-            if not os.path.exists(path) or open(path).read() != text:
+            if not os.path.exists(path) or slurp(path) != text:
                 with open(path, 'w') as f:
                     f.write(text)
                 changed = True
@@ -115,10 +120,13 @@ class Apt:
         if self.fresh and not force:
             return
         with locked('apt', f'{self.suite}-{self.arch}', 'lock'):
-            stamp = os.path.join(self.dir, 'updated')
+            stamp, lists = os.path.join(self.dir, 'updated'), os.path.join(self.dir, 'lists')
             stale = self._configure() or force or not os.path.exists(stamp) \
-                or time.time() - os.path.getmtime(stamp) > MAX_AGE
+                or time.time() - os.path.getmtime(stamp) > MAX_AGE \
+                or not [f for f in os.listdir(lists) if f.endswith('Release')]
             if stale:
+                if os.path.exists(stamp):
+                    os.unlink(stamp)
                 p = subprocess.run(['apt-get', '-q', 'update'], env=self.env, capture_output=True, text=True)
                 bad = [l for l in (p.stdout + p.stderr).splitlines() if re.match(r'(W|E|Err):', l)]
                 if p.returncode or bad:
@@ -150,7 +158,7 @@ class Apt:
         self.update()
         for name in os.listdir(os.path.join(self.dir, 'lists')):
             if name.endswith('InRelease'):
-                m = re.search(r'^Architectures: (.*)$', open(os.path.join(self.dir, 'lists', name)).read(), re.M)
+                m = re.search(r'^Architectures: (.*)$', slurp(os.path.join(self.dir, 'lists', name)), re.M)
                 return m.group(1).split() if m else []
         return []
 
@@ -194,23 +202,22 @@ class Apt:
 def read_pins(path):
     """(rows, closures): the Pin rows of a pin file and its "@NAME PKG..." definitions."""
     rows, closures = [], {}
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            words = line.split('#', 1)[0].split()
-            if not words:
-                continue
-            if words[0].startswith('@'):
-                closures[words[0]] = words[1:]
-            elif len(words) in (5, 6) and re.fullmatch(r'[0-9a-f]{64}', words[4]):
-                rows.append(Pin(*words[:5], words[5] if len(words) == 6 else None))
-            else:
-                raise ArchiveError(f'{path}:{n}: not a pin row: {line.strip()}')
+    for n, line in enumerate(slurp(path).splitlines(), 1):
+        words = line.split('#', 1)[0].split()
+        if not words:
+            continue
+        if words[0].startswith('@'):
+            closures[words[0]] = words[1:]
+        elif len(words) in (5, 6) and re.fullmatch(r'[0-9a-f]{64}', words[4]):
+            rows.append(Pin(*words[:5], words[5] if len(words) == 6 else None))
+        else:
+            raise ArchiveError(f'{path}:{n}: not a pin row: {line.strip()}')
     return rows, closures
 
 
 def write_pins(path, rows):
     """Replace the rows of PATH (comments and @ lines kept, in place of the old rows)."""
-    head = [l for l in open(path) if not l.split('#', 1)[0].strip() or l.startswith('@')]
+    head = [l for l in slurp(path).splitlines(True) if not l.split('#', 1)[0].strip() or l.startswith('@')]
     body = [f'{r.suite:<8} {r.arch:<8} {r.package:<36} {r.version:<24} {r.sha256}'
             + (f'  {r.resolver}' if r.resolver else '') + '\n' for r in rows]
     tmp = path + '.tmp'

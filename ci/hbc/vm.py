@@ -300,7 +300,7 @@ class Runner:
                'HBC_MACHINES': entry.row['machines'], 'HBC_STEP_TIMEOUT': self.limits['test-timeout'] // 3,
                'HBC_GUEST_TIMEOUT': self.limits['test-timeout'] - 10}
         open(f'{work}/env', 'w').write(''.join(f'{k}={v}\n' for k, v in env.items()))
-        files = {'init': (os.path.join(TOP, 'ci/vm/guest/init'), '0755'),
+        files = {'init': (os.path.join(TOP, 'tests/vm/init'), '0755'),
                  'hbc/test.sh': (os.environ.get('HBC_VM_GUEST_TEST') or os.path.join(TOP, 'tests/vm/guest.sh'), '0755'),
                  'hbc/checks.sh': (os.path.join(TOP, 'tests/lib/checks.sh'), '0644'),
                  'hbc/scenario.sh': (os.path.join(TOP, 'tests/lib/scenario.sh'), '0644'),
@@ -310,7 +310,7 @@ class Runner:
             [f'./{n} type=file uid=0 gid=0 mode={m} contents={esc(p)}' for n, (p, m) in files.items()]
         open(f'{work}/overlay.mtree', 'w').write('\n'.join(mtree) + '\n')
         with open(f'{work}/initrd.gz', 'wb') as out:
-            out.write(open(root_path, 'rb').read())
+            out.write(debian.slurp(root_path, 'rb'))
             out.flush()
             subprocess.run(f'bsdtar --format newc -cf - @{work}/overlay.mtree | gzip -n -1', shell=True,
                            stdout=out, check=True)
@@ -357,7 +357,7 @@ class Runner:
         deadline, timed_out = t0 + self.limits['boot-timeout'], None
         try:
             while p.poll() is None:
-                text = open(log, errors='replace').read()
+                text = debian.slurp(log)
                 if accel == 'kvm' and not text and time.time() - t0 > self.accel.grace:
                     say(f'[{entry.id}] no console output under KVM within {self.accel.grace:.0f} s: restarting under TCG')
                     res.notes.append('kvm gave no console output: restarted under tcg')
@@ -382,7 +382,7 @@ class Runner:
         finally:
             p.wait()
             self.procs.discard(p)
-        end, text = time.time(), open(log, errors='replace').read()
+        end, text = time.time(), debian.slurp(log)
         t_init = t_init or (end if f'HBC-VM-STAGE {nonce} init' in text else None)
         t_res = t_res or (end if f'HBC-VM-RESULT {nonce} ' in text else None)
         res.boot_s = f'{t_init - t0:.0f}' if t_init else '-'

@@ -49,6 +49,11 @@ while read -r name debarch rpmarch triplet machine; do
 
 	# The loader runs on its architecture (qemu-user via binfmt for foreign ones) and
 	# carries exactly the objects of this build.
+	if [[ $debarch != "$(dpkg --print-architecture)" ]] && ! arch-test "$debarch" >/dev/null 2>&1; then
+		bad "$name: cannot run $debarch binaries here: qemu-user is not registered with binfmt_misc" \
+			"(ci/test.sh registers it; by hand: . ci/lib/deps.sh; ensure_binfmt $debarch)"
+		continue
+	fi
 	out=$("$bin" --version 2>&1)
 	rc=$?
 	[[ $rc == 0 && $out == "hello-buffer-config $HBC_VERSION"* ]] && ok "$name: --version runs ($(uname -m) host)" \

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""The VM runner itself (ci/hbc/vm.py), in seconds and without a real guest: golden
+console logs to verdicts, the matrix from pin files, and the KVM decision with a fake
+QEMU that hangs under KVM as a broken nested /dev/kvm does."""
+import os
+import shutil
+import stat
+import sys
+import tempfile
+import textwrap
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '../../ci'))
+from hbc import vm  # noqa: E402
+
+NONCE = '0123456789abcdef'
+FAKE_QEMU = textwrap.dedent('''\
+    #!/usr/bin/env python3
+    # A stand-in for qemu-system-*: FAKE_QEMU_<ACCEL> says what it does under that accel:
+    # "hang" (no output, as KVM without a working nested flavour), or a console log to
+    # write to the serial file (@NONCE@ replaced), then exit 0.
+    import os, sys, time
+    a = sys.argv[1:]
+    if '-S' in a:
+        sys.exit(1)
+    mode = os.environ['FAKE_QEMU_' + a[a.index('-accel') + 1].upper()]
+    out = [x.split('path=')[1] for x in a if 'path=' in x] + [x[5:] for x in a if x.startswith('file:')]
+    if mode == 'hang':
+        time.sleep(120)
+    open(out[0], 'w').write(open(mode).read().replace('@NONCE@', os.environ.get('HBC_VM_NONCE', '')))
+    ''')
+
+
+def write(path, text):
+    with open(path, 'w') as f:
+        f.write(text)
+
+
+def log(name):
+    with open(os.path.join(HERE, 'logs', name + '.log')) as f:
+        return f.read()
+
+
+class Verdicts(unittest.TestCase):
+    def check(self, name, want, rc=0, timed_out=None, limit=None):
+        self.assertEqual(vm.verdict(log(name), NONCE, rc, timed_out, limit), want)
+
+    def test_pass(self):
+        self.check('pass', ('PASS', 'tracepoint', ''))
+
+    def test_pass_but_qemu_failed(self):
+        self.check('pass', ('FAIL', 'tracepoint', 'guest passed but qemu exited 1'), rc=1)
+
+    def test_failed_check_is_named(self):
+        res, attach, detail = vm.verdict(log('fail-check'), NONCE, 0)
+        self.assertEqual((res, attach), ('FAIL', 'tracepoint'))
+        self.assertTrue(detail.startswith('trace: uid 1000 ran /tmp/x/'), detail)
+
+    def test_host_timeout_at_a_stage(self):
+        self.check('stopped', ('FAIL', '-', 'timed out at stage unit'), timed_out='unit')
+        self.check('stopped', ('FAIL', '-', 'timed out at stage boot after 300 s'), timed_out='boot', limit=300)
+
+    def test_guest_side_timeout(self):
+        self.check('guest-timeout', ('FAIL', '-', 'timed out at stage trace (guest-side limit)'))
+
+    def test_kernel_panic(self):
+        self.check('panic', ('FAIL', '-', 'kernel panic at stage trace: Kernel panic - not syncing: '
+                             'Attempted to kill init! exitcode=0x0000000b'))
+
+    def test_qemu_exit_without_verdict(self):
+        self.check('stopped', ('FAIL', '-', 'VM stopped at stage unit without a verdict (qemu exit 0)'))
+
+    def test_other_nonce_does_not_count(self):
+        self.check('wrong-nonce', ('FAIL', '-', 'VM stopped at stage boot without a verdict (qemu exit 0)'))
+
+
+class Matrix(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.tmp)
+        self.pins = os.path.join(self.tmp, 'pins.txt')
+        sha = 'a' * 64
+        write(self.pins, f'# kernels\ntrixie amd64 linux-image-6.12.1-amd64 6.12.1-1 {sha} m>g\n'
+                                   f'sid sparc64 linux-image-7.0-sparc64 7.0-1 {sha}\n')
+        vm.KERNEL_PINS = self.pins
+
+    def test_rows_gaps_and_unknown_arches(self):
+        entries = vm.default_matrix(vm.arches.rows(), set())
+        ids = [e.id for e in entries]
+        self.assertEqual(ids[0], 'x86-trixie-6.12.1-amd64')
+        # no kernel pinned for arm64: an entry that fails, not a silent skip
+        self.assertIn(('arm64', None), [(e.row['name'], e.pin) for e in entries])
+        self.assertEqual(len(entries), len(vm.arches.rows()))
+
+    def test_arch_filter(self):
+        self.assertEqual([e.row['name'] for e in vm.default_matrix(vm.arches.rows(), {'x86'})], ['x86'])
+
+    def test_missing_kernel_fails_with_the_command(self):
+        entry = vm.default_matrix(vm.arches.rows(), {'arm64'})[0]
+        with self.assertRaisesRegex(vm.StageError, r'no kernel pinned for arm64 .*ci/pins.py add'):
+            vm.Runner.prepare(None, entry, self.tmp, vm.Result(entry))
+
+
+class Kvm(unittest.TestCase):
+    """A /dev/kvm that opens but runs no guest: probe says tcg; a silent KVM VM restarts."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.tmp)
+        self.qemu = os.path.join(self.tmp, 'qemu-fake')
+        write(self.qemu, FAKE_QEMU)
+        os.chmod(self.qemu, stat.S_IRWXU)
+        self.device = os.path.join(self.tmp, 'kvm')
+        write(self.device, '')
+        self.pass_log = os.path.join(self.tmp, 'pass.log')
+        write(self.pass_log, log('pass').replace(NONCE, '@NONCE@'))
+        machine = os.uname().machine
+        self.row = dict(vm.arches.find(machine), qemu=self.qemu)
+        os.environ.update(HBC_VM_ACCEL='auto', HBC_VM_KVM_DEVICE=self.device, HBC_VM_KVM_GRACE='1',
+                          HBC_VM_NONCE=NONCE, HBC_CACHE_DIR=self.tmp, FAKE_QEMU_TCG=self.pass_log)
+
+    def entry(self):
+        pin = vm.debian.Pin('trixie', self.row['debarch'], 'linux-image-x', '1', 'a' * 64, None)
+        return vm.Entry(self.row, 'trixie', pin)
+
+    def test_probe_sees_a_broken_kvm(self):
+        os.environ['FAKE_QEMU_KVM'] = 'hang'
+        self.assertEqual(vm.Accel().choose(self.entry(), '/dev/null'), 'tcg')
+
+    def test_probe_sees_a_working_kvm(self):
+        os.environ['FAKE_QEMU_KVM'] = self.pass_log
+        self.assertEqual(vm.Accel().choose(self.entry(), '/dev/null'), 'kvm')
+
+    def test_no_kvm_device_or_foreign_guest(self):
+        os.environ.update(FAKE_QEMU_KVM=self.pass_log, HBC_VM_KVM_DEVICE='/nonexistent')
+        self.assertEqual(vm.Accel().choose(self.entry(), '/dev/null'), 'tcg')
+
+    def test_silent_kvm_guest_restarts_under_tcg(self):
+        os.environ['FAKE_QEMU_KVM'] = 'hang'
+        runner = vm.Runner(self.tmp, self.tmp, 1, False)
+        write(os.path.join(self.tmp, 'initrd.gz'), '')
+        res = vm.Result(self.entry())
+        runner.boot(self.entry(), 'kvm', self.tmp, self.tmp, NONCE, res)
+        runner.close()
+        self.assertEqual((res.result, res.attach), ('PASS', 'tracepoint'))
+        self.assertIn('restarted under tcg', ' '.join(res.notes))
+        self.assertIs(runner.accel.kvm, False)
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
