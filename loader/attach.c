@@ -6,23 +6,7 @@
 #include "attach.h"
 #include "probe.h"
 
-static const char *const mode_names[] = { "auto", "ksyscall", "tracepoint" };
-
-int hbc_attach_parse(const char *s, enum hbc_attach_mode *mode)
-{
-	for (size_t i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
-		if (strcmp(s, mode_names[i]) == 0) {
-			*mode = (enum hbc_attach_mode)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-const char *hbc_attach_short(enum hbc_attach_mode mode)
-{
-	return mode_names[mode];
-}
+const char *const hbc_attach_names[HBC_ATTACH_MODES] = { "auto", "ksyscall", "tracepoint" };
 
 static const char *long_name(enum hbc_attach_mode mode)
 {

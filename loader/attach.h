@@ -10,7 +10,10 @@
 #include <stdbool.h>
 #include "objects.h"
 
-enum hbc_attach_mode { HBC_ATTACH_AUTO, HBC_ATTACH_KSYSCALL, HBC_ATTACH_TRACEPOINT };
+enum hbc_attach_mode { HBC_ATTACH_AUTO, HBC_ATTACH_KSYSCALL, HBC_ATTACH_TRACEPOINT, HBC_ATTACH_MODES };
+
+/* "auto", "ksyscall", "tracepoint": the command-line words, in enum order. */
+extern const char *const hbc_attach_names[HBC_ATTACH_MODES];
 
 struct hbc_attach {
 	enum hbc_attach_mode want;	/* as asked on the command line */
@@ -19,10 +22,6 @@ struct hbc_attach {
 	struct bpf_link *link;
 };
 
-/* "auto", "ksyscall" or "tracepoint" -> mode; -EINVAL for anything else. */
-int hbc_attach_parse(const char *s, enum hbc_attach_mode *mode);
-/* "ksyscall" or "tracepoint". */
-const char *hbc_attach_short(enum hbc_attach_mode mode);
 /* Before load: which programs to load for @want, from what the kernel has. */
 void hbc_attach_plan(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_attach_mode want);
 /*

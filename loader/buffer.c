@@ -16,18 +16,7 @@ struct hbc_buffer {
 	struct hbc_buffer_ops ops;
 };
 
-static const char *const kind_names[] = { "auto", "ring", "perf" };
-
-int hbc_buffer_parse(const char *s, enum hbc_buffer_kind *kind)
-{
-	for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++) {
-		if (strcmp(s, kind_names[i]) == 0) {
-			*kind = (enum hbc_buffer_kind)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
+const char *const hbc_buffer_names[HBC_BUFFER_KINDS] = { "auto", "ring", "perf" };
 
 /* Without a ring buffer the unused map becomes a one-entry array any kernel can create. */
 static int shape_for_perf(const struct hbc_progs *p)

@@ -11,7 +11,10 @@
 #include <stddef.h>
 #include "objects.h"
 
-enum hbc_buffer_kind { HBC_BUFFER_AUTO, HBC_BUFFER_RING, HBC_BUFFER_PERF };
+enum hbc_buffer_kind { HBC_BUFFER_AUTO, HBC_BUFFER_RING, HBC_BUFFER_PERF, HBC_BUFFER_KINDS };
+
+/* "auto", "ring", "perf": the command-line words, in enum order. */
+extern const char *const hbc_buffer_names[HBC_BUFFER_KINDS];
 
 /* What the buffer hands over: each record, and records the kernel could not store. */
 struct hbc_buffer_ops {
@@ -22,8 +25,6 @@ struct hbc_buffer_ops {
 
 struct hbc_buffer;
 
-/* "auto", "ring" or "perf" -> kind; -EINVAL for anything else. */
-int hbc_buffer_parse(const char *s, enum hbc_buffer_kind *kind);
 /*
  * Before load: pick the ring buffer where the kernel has one (or @want), say which on
  * stderr, and shape the maps for it. Returns the kind chosen, or -errno.

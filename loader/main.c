@@ -98,6 +98,21 @@ static int parse_ulong(const char *opt, const char *s, unsigned long min, unsign
 	return 0;
 }
 
+/* @s as one of @names[@n] (an enum's words, in order); a message naming them if not. */
+static int parse_choice(const char *opt, const char *s, const char *const *names, size_t n,
+			int *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	fprintf(stderr, PROG ": %s expects %s, %s or %s, not '%s'\n", opt, names[0], names[1],
+		names[2], s);
+	return -EINVAL;
+}
+
 enum { OPT_CHECK = 256, OPT_ATTACH, OPT_PAGES, OPT_BUFFER };
 
 /* Returns 0 to run, 1 when done (help/version printed), or -EINVAL. */
@@ -116,7 +131,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	int c;
+	int c, choice;
 
 	while ((c = getopt_long(argc, argv, "c:jn:vVh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -128,11 +143,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_CHECK: o->check = true; break;
 		case OPT_ATTACH:
-			if (hbc_attach_parse(optarg, &o->attach)) {
-				fprintf(stderr, PROG ": --attach expects auto, ksyscall or tracepoint, "
-					"not '%s'\n", optarg);
+			if (parse_choice("--attach", optarg, hbc_attach_names, HBC_ATTACH_MODES, &choice))
 				return -EINVAL;
-			}
+			o->attach = (enum hbc_attach_mode)choice;
 			break;
 		case OPT_PAGES:
 			if (parse_ulong("--pages", optarg, 1, 65536, &o->pages))
@@ -143,11 +156,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			}
 			break;
 		case OPT_BUFFER:
-			if (hbc_buffer_parse(optarg, &o->buffer)) {
-				fprintf(stderr, PROG ": --buffer expects auto, ring or perf, not '%s'\n",
-					optarg);
+			if (parse_choice("--buffer", optarg, hbc_buffer_names, HBC_BUFFER_KINDS, &choice))
 				return -EINVAL;
-			}
+			o->buffer = (enum hbc_buffer_kind)choice;
 			break;
 		case 'v': o->verbose = true; break;
 		case 'V': return 'V';
@@ -339,7 +350,7 @@ static int run(const struct options *o, const struct hbc_object *obj, const stru
 		err = hbc_attach_link(&a, &p);
 	if (!err && o->check)
 		printf("check: ok: object %s (%zu bytes, sha256 %s), attached %s\n", obj->name,
-		       obj->size, obj->sha256, hbc_attach_short(a.mode));
+		       obj->size, obj->sha256, hbc_attach_names[a.mode]);
 	else if (!err)
 		err = trace(&t, buf, &a);
 	hbc_attach_detach(&a);
