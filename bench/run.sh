@@ -340,145 +340,48 @@ if ((do_build)); then
 fi
 load_end=$(load_now)
 
-# --- the table --------------------------------------------------------------------
-# stat_of FILE TOOL COLUMN: "median min max count" of the numeric values
-stat_of() {
-	awk -F'\t' -v t="$2" -v c="$3" '$2 == t && $c ~ /^[0-9.]+$/ { print $c }' "$1" | sort -g |
-		awk '{ v[NR] = $1 } END {
-			if (!NR) { print "- - - 0"; exit }
-			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			print m, v[1], v[NR], NR }'
-}
-# per-round overhead ratio: rate(tool) / rate(baseline) of the same round
-ratio_stat() {
-	awk -F'\t' -v t="$1" '$3 ~ /^[0-9.]+$/ { rate[$1, $2] = $3; seen[$1] = 1 }
-		END { for (r in seen) if ((r, t) in rate && (r, "base") in rate) print rate[r, t] / rate[r, "base"] }' "$storm" |
-		sort -g | awk '{ v[NR] = $1 } END {
-			if (!NR) { print "- - - 0"; exit }
-			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			print m, v[1], v[NR], NR }'
-}
-fmt_int() { [[ $1 == - ]] && { echo -; return; }; printf "%'d" "$(printf '%.0f' "$1")"; }
+# --- the table (bench/table.py: medians, ranges, ratios) ---------------------------
+facts=$raw/facts.tsv
+fact() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$facts"; }
+: >"$facts"
 kib() { awk -v k="$1" 'BEGIN { if (k !~ /^[0-9.]+$/) print "-"; else if (k >= 10240) printf "%.1f MiB", k / 1024; else printf "%d KiB", k }'; }
-
-declare -A cell
-declare -A names=([base]="no tracer" [hbc]="hello-buffer-config" [execsnoop]="execsnoop" [bpftrace]="bpftrace")
-
-# 2. rate and ratio
-read -r m lo hi _ < <(stat_of "$storm" base 3)
-cell[rate,base]="$(fmt_int "$m")/s"
-for t in "${active[@]}"; do
-	read -r m lo hi _ < <(stat_of "$storm" "$t" 3)
-	read -r rm rlo rhi _ < <(ratio_stat "$t")
-	if [[ $m == - ]]; then cell[rate,$t]="failed"; continue; fi
-	cell[rate,$t]=$(awk -v m="$rm" -v lo="$rlo" -v hi="$rhi" -v r="$m" 'BEGIN {
-		printf "**%.2f** (%.2f–%.2f); %'"'"'d/s", m, lo, hi, r }')
-done
-# 1. delivery and lost
-for t in "${active[@]}"; do
-	read -r m lo hi _ < <(stat_of "$storm" "$t" 4)
-	if [[ $m == - ]]; then cell[deliv,$t]="failed"; cell[lost,$t]="-"; continue; fi
-	cell[deliv,$t]=$(awk -v m="$m" -v lo="$lo" -v n="$n" 'BEGIN {
-		printf "**%.2f %%** (%'"'"'d of %'"'"'d; min %.2f %%)", 100 * m / n, m, n, 100 * lo / n }')
-	lost_total=$(awk -F'\t' -v t="$t" '$2 == t && $5 ~ /^[0-9]+$/ { s += $5 } END { print s + 0 }' "$storm")
-	read -r m lo hi _ < <(stat_of "$storm" "$t" 5)
-	cell[lost,$t]="${m%.*} (total $lost_total)"
-	[[ $m != - ]] || cell[lost,$t]="? (not reported)"
-done
-# fmt_range MEDIAN LO HI NUMFMT UNIT MISSING: "12.3 µs (11.0–14.2)", or MISSING for "-".
-fmt_range() {
-	awk -v m="$1" -v lo="$2" -v hi="$3" -v f="$4" -v u="$5" -v miss="$6" \
-		'BEGIN { if (m == "-") print miss; else printf f u " (" f "–" f ")\n", m, lo, hi }'
-}
-# 2. costs that do not depend on the load: tracer CPU and BPF run time
-for t in "${active[@]}"; do
-	read -r m lo hi _ < <(stat_of "$storm" "$t" 7)
-	cell[cpu,$t]=$(fmt_range "$m" "$lo" "$hi" %.1f ' µs' -)
-	read -r m lo hi _ < <(stat_of "$storm" "$t" 8)
-	cell[bpfns,$t]=$(fmt_range "$m" "$lo" "$hi" %.0f ' ns' -)
-done
-# 3. start-up
-for t in "${active[@]}"; do
-	read -r m lo hi _ < <(stat_of "$startup" "$t" 3)
-	cell[attach,$t]=$(fmt_range "$m" "$lo" "$hi" %.0f ' ms' failed)
-	read -r m lo hi _ < <(stat_of "$startup" "$t" 4)
-	cell[event,$t]=$(fmt_range "$m" "$lo" "$hi" %.0f ' ms' failed)
-done
-# 4. footprint
-read -r es_rss _ < <(stat_of "$storm" execsnoop 6)
-for t in "${active[@]}"; do
-	read -r m lo hi _ < <(stat_of "$storm" "$t" 6)
-	cell[rss,$t]=$(kib "$m")
-	if [[ $m != - && $es_rss != - && $t != execsnoop ]]; then
-		cell[rss,$t]+=$(awk -v a="$m" -v b="$es_rss" 'BEGIN { printf " (%.2f× execsnoop)", a / b }')
-	fi
-done
 size_of() { kib "$(($(stat -L -c %s "$1") / 1024))"; }
 debs=("$build"/packages/hello-buffer-config_*_"$(dpkg --print-architecture)".deb)
-deb=${debs[0]}
-[[ -f $deb ]] || deb=""
-cell[bin,hbc]="$(size_of "$hbc") (\`${hbc_src#"$top"/}\`, $(file -L "$hbc" | grep -q 'statically linked' && echo static || echo dynamic))"
-cell[pkg,hbc]="-"
-if [[ -n $deb ]]; then
-	pbin=$(dpkg-deb --fsys-tarfile "$deb" | tar -tvf - | awk '$NF ~ /bin\/hello-buffer-config$/ { print $3; exit }')
-	[[ -z $pbin ]] || cell[bin,hbc]+="; packaged: $(kib $((pbin / 1024))) (static)"
-	cell[pkg,hbc]="$(kib "$(dpkg-deb -f "$deb" Installed-Size)") (\`$(basename "$deb")\`)"
+bin_cell="$(size_of "$hbc") (\`${hbc_src#"$top"/}\`, $(file -L "$hbc" | grep -q 'statically linked' && echo static || echo dynamic))"
+if [[ -f ${debs[0]} ]]; then
+	pbin=$(dpkg-deb --fsys-tarfile "${debs[0]}" | tar -tvf - | awk '$NF ~ /bin\/hello-buffer-config$/ { print $3; exit }')
+	[[ -z $pbin ]] || bin_cell+="; packaged: $(kib $((pbin / 1024))) (static)"
+	fact pkg hbc "$(kib "$(dpkg-deb -f "${debs[0]}" Installed-Size)") (\`$(basename "${debs[0]}")\`)"
 fi
+fact bin hbc "$bin_cell"
 if [[ -n $execsnoop_bin ]]; then
-	cell[bin,execsnoop]="$(size_of "$execsnoop_bin") (dynamic)"
-	cell[pkg,execsnoop]="$(kib "$(dpkg-query -W -f='${Installed-Size}' libbpf-tools 2>/dev/null || echo -)") (libbpf-tools: all its tools)"
+	fact bin execsnoop "$(size_of "$execsnoop_bin") (dynamic)"
+	fact pkg execsnoop "$(kib "$(dpkg-query -W -f='${Installed-Size}' libbpf-tools 2>/dev/null || echo -)") (libbpf-tools: all its tools)"
 fi
 if command -v bpftrace >/dev/null; then
-	cell[bin,bpftrace]="$(size_of "$(command -v bpftrace)") (dynamic; + LLVM/clang libraries)"
-	cell[pkg,bpftrace]="$(kib "$(dpkg-query -W -f='${Installed-Size}' bpftrace 2>/dev/null || echo -)") (bpftrace alone)"
+	fact bin bpftrace "$(size_of "$(command -v bpftrace)") (dynamic; + LLVM/clang libraries)"
+	fact pkg bpftrace "$(kib "$(dpkg-query -W -f='${Installed-Size}' bpftrace 2>/dev/null || echo -)") (bpftrace alone)"
 fi
-# 5. build
-cell[build,hbc]="clean $build_clean; unchanged re-run of ci/build.sh $build_again; ninja no-op $build_noop (HEAD ${build_rev:-})"
-((do_build)) || cell[build,hbc]="not run (--no-build)"
-
-versions() {
-	local v
-	for t in "${active[@]}"; do
-		case $t in
-		hbc) v="hello-buffer-config, tree at $hbc_rev (\`${hbc_src#"$top"/}\` built $hbc_when, sha256 $hbc_sum…)" ;;
-		execsnoop) v="execsnoop from libbpf-tools $(dpkg-query -W -f='${Version}' libbpf-tools 2>/dev/null || echo '?')" ;;
-		bpftrace) v="$(bpftrace --version 2>/dev/null | head -n1)" ;;
-		esac
-		printf '%s; ' "$v"
-	done | sed 's/; $//'
-}
-
-row() { # row LABEL KEY TARGET: one table row over the columns
-	local line="| $1 |" t
-	for t in base "${active[@]}"; do line+=" ${cell[$2,$t]:--} |"; done
-	echo "$line $3 |"
-}
-
+if ((do_build)); then
+	fact build hbc "clean $build_clean; unchanged re-run of ci/build.sh $build_again; ninja no-op $build_noop (HEAD ${build_rev:-})"
+else
+	fact build hbc "not run (--no-build)"
+fi
+versions=()
+for t in "${active[@]}"; do
+	case $t in
+	hbc) versions+=("hello-buffer-config, tree at $hbc_rev (\`${hbc_src#"$top"/}\` built $hbc_when, sha256 $hbc_sum…)") ;;
+	execsnoop) versions+=("execsnoop from libbpf-tools $(dpkg-query -W -f='${Version}' libbpf-tools 2>/dev/null || echo '?')") ;;
+	bpftrace) versions+=("$(bpftrace --version 2>/dev/null | head -n1)") ;;
+	esac
+done
+fact tools - "${active[*]}"
+fact n - "$n"
+fact header - "\`$cmdline\` — $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), load average $load_start at start; $load_end at end."
+fact storm - "Exec storm: $n execs of \`$target\` (static no-op) from $procs processes, median of $rounds rounds; tools: $(IFS=';'; echo "${versions[*]}" | sed 's/;/; /g')."
+fact raw - "Raw data: \`${raw#"$top"/}/\` (storm.tsv: round, tool, execs/s, delivered, lost, VmHWM KiB, tracer CPU µs/event, BPF ns/exec, events printed during the storm; startup.tsv: round, tool, attach ms, first-event ms)."
 report=$raw/report.md
-{
-	echo "## hello-buffer-config benchmark"
-	echo
-	echo "\`$cmdline\` — $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), load average $load_start at start; $load_end at end."
-	echo "Exec storm: $n execs of \`$target\` (static no-op) from $procs processes, median of $rounds rounds; tools: $(versions)."
-	echo
-	hdr="| figure |" sep="|---|"
-	for t in base "${active[@]}"; do hdr+=" ${names[$t]} |"; sep+="---|"; done
-	echo "$hdr target (ours) |"
-	echo "$sep---|"
-	row "1. events delivered for the storm path ÷ N (median)" deliv "100 %"
-	row "1. lost samples reported per round (median)" lost "0"
-	row "2. execs/s with tracer ÷ without (median of per-round ratios, range; median rate)" rate "≥ 0.90"
-	row "2. tracer CPU (user+sys) per event printed during the storm, median (range)" cpu "–"
-	row "2. BPF program run time per exec (kernel.bpf_stats_enabled), median (range)" bpfns "–"
-	row "3. start → attached (\"attached:\" / header / \"Attaching\")" attach "–"
-	row "3. start → first event (one exec after attach)" event "≤ execsnoop"
-	row "4. peak RSS (VmHWM at end of storm, median)" rss "≤ 1.2× execsnoop"
-	row "4. binary size" bin "–"
-	row "4. installed package size" pkg "–"
-	row "5. build (ci/build.sh of a clone of HEAD, fresh BUILD_DIR: objects, loaders, packages)" build "–"
-	echo
-	echo "Raw data: \`${raw#"$top"/}/\` (storm.tsv: round, tool, execs/s, delivered, lost, VmHWM KiB, tracer CPU µs/event, BPF ns/exec, events printed during the storm; startup.tsv: round, tool, attach ms, first-event ms)."
-} >"$report"
+python3 "$top/bench/table.py" "$raw" >"$report"
 
 if ((smoke)); then
 	cp "$report" "$out/smoke.md"

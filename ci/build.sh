@@ -48,7 +48,7 @@ build_arch() {
 		-Dprebuilt_bpf="$build/bpf" -Dsource_date_epoch="$SOURCE_DATE_EPOCH"
 	meson compile -C "$dir" >"$dir/compile.log" 2>&1 || { tail -40 "$dir/compile.log"; echo "ci/build.sh: building $name failed; log: $dir/compile.log" >&2; exit 1; }
 	cp "$dir"/packaging/*.deb "$dir"/packaging/*.rpm "$build/packages/"
-	echo "ci/build.sh: $name: $(cd "$dir/packaging" && ls *.deb *.rpm | tr '\n' ' ')"
+	echo "ci/build.sh: $name: $(cd "$dir/packaging" && echo ./*.deb ./*.rpm)"
 }
 
 install_missing "$top/ci/build-deps.txt" || exit 1

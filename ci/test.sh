@@ -12,26 +12,17 @@ build=${BUILD_DIR:-$top/build}
 . "$top/ci/lib/deps.sh"
 fail() { echo "ci/test.sh: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 install_missing "$top/ci/build-deps.txt" "$top/ci/test-deps.txt" || fail "cannot install the test dependencies"
-ensure_binfmt $(python3 "$top/arch/arches.py" rows debarch) || fail "foreign binaries cannot run here"
+mapfile -t debarches < <(python3 "$top/arch/arches.py" rows debarch)
+ensure_binfmt "${debarches[@]}" || fail "foreign binaries cannot run here"
 "$top/ci/build.sh" || fail "ci/build.sh failed"
 
-meson test -C "$build" --print-errorlogs --num-processes 2 "$@"
-rc=$?
-read -r passed failed skipped < <(python3 - "$build/meson-logs/testlog.json" <<'PY'
-import json, sys
-counts = {}
-for line in open(sys.argv[1]):
-    try:
-        r = json.loads(line)['result']
-    except (ValueError, KeyError):
-        r = 'UNREADABLE'
-    counts[r] = counts.get(r, 0) + 1
-passed = counts.pop('OK', 0) + counts.pop('EXPECTEDFAIL', 0)
-skipped = counts.pop('SKIP', 0)
-print(passed, sum(counts.values()), skipped)
-PY
-)
-[[ -n ${passed:-} ]] || { passed=0 failed=1 skipped=0; }
+meson test -C "$build" --print-errorlogs --num-processes 2 "$@" | tee "$build/meson-test.log"
+rc=${PIPESTATUS[0]}
+# meson's closing summary: "Ok: N", "Expected Fail: N", "Fail: N", ... "Skipped: N"
+read -r passed failed skipped < <(awk -F: '/^(Ok|Expected Fail|Fail|Unexpected Pass|Skipped|Timeout):/ {
+	n[$1] = $2 } END { print n["Ok"] + n["Expected Fail"], n["Fail"] + n["Unexpected Pass"] + n["Timeout"], n["Skipped"] + 0 }' \
+	"$build/meson-test.log")
+[[ $rc == 0 || $failed != 0 ]] || failed=1
 echo "meson suites: $passed passed, $failed failed, $skipped skipped"
 
 if [[ ${HBC_VM_TESTS:-1} != 0 && $# == 0 ]]; then
@@ -44,4 +35,4 @@ if [[ ${HBC_VM_TESTS:-1} != 0 && $# == 0 ]]; then
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [[ $failed == 0 ]] || rc=1
-exit $rc
+exit "$rc"

@@ -8,7 +8,6 @@
 # Hosts then need one line, e.g.
 #   deb [signed-by=/usr/share/keyrings/hello-buffer-config.gpg] https://HOST/apt stable main
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
 pkgdir=${1:?usage: apt-repo.sh PKGDIR [REPO]}
 repo=${2:-$pkgdir/apt}
 suite=${HBC_REPO_SUITE:-stable}
@@ -37,9 +36,9 @@ date=$(date -u -R -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}")
 apt-ftparchive \
 	-o APT::FTPArchive::Release::Origin="${HBC_REPO_ORIGIN:-hello-buffer-config}" \
 	-o APT::FTPArchive::Release::Label="${HBC_REPO_ORIGIN:-hello-buffer-config}" \
-	-o APT::FTPArchive::Release::Suite=$suite \
-	-o APT::FTPArchive::Release::Codename=$suite \
-	-o APT::FTPArchive::Release::Architectures="$(echo $arches)" \
+	-o APT::FTPArchive::Release::Suite="$suite" \
+	-o APT::FTPArchive::Release::Codename="$suite" \
+	-o APT::FTPArchive::Release::Architectures="${arches//$'\n'/ }" \
 	-o APT::FTPArchive::Release::Components=main \
 	-o APT::FTPArchive::Release::Description="hello-buffer-config fleet packages" \
 	release "$repo.tmp/dists/$suite" | sed "s/^Date: .*/Date: $date/" >"$repo.tmp/Release.new"
@@ -54,4 +53,4 @@ if [[ -n ${HBC_REPO_KEY:-} ]]; then
 fi
 rm -rf "$repo"
 mv "$repo.tmp" "$repo"
-echo "apt repository: $repo ($suite: $(echo $arches))${HBC_REPO_KEY:+, signed by $HBC_REPO_KEY}"
+echo "apt repository: $repo ($suite: ${arches//$'\n'/ })${HBC_REPO_KEY:+, signed by $HBC_REPO_KEY}"

@@ -36,6 +36,7 @@ expect_run "--check --attach tracepoint" 0 \
 # A kernel that has kprobes but refuses this one (riscv 6.12 without kprobes on ftrace
 # sites): a private mount namespace shows a kprobe PMU that perf_event_open rejects.
 fake_kprobes() {
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	unshare --mount bash -c 'd=$(mktemp -d) && cp -a /sys/bus/event_source/devices/. "$d"/ &&
 		mkdir -p "$d/kprobe" && echo 999 >"$d/kprobe/type" &&
 		mount --bind "$d" /sys/bus/event_source/devices && exec "$@"' fake "$@"

@@ -24,7 +24,7 @@ start() {
 	"$LOADER" --buffer "$1" --json "${@:2}" >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
 	wait_for 10 "$pid" grep -q '^attached: ' "$tmp/err" &&
-		wait_for 10 "$pid" eval '"$dir/p"; enough "$tmp/out" "$dir/p" 1' && return 0
+		wait_for 10 "$pid" probe "$dir/p" "$tmp/out" && return 0
 	bad "$1: no record of $dir/p within 10 s: $(cat "$tmp/err")"
 	return 1
 }

@@ -30,6 +30,8 @@ records() { grep -F "\"path\":\"$2\"" "$1"; }
 # has_record FILE PATH UID MESSAGE
 has_record() { records "$1" "$2" | grep -q "^{\"type\":\"exec\",\"pid\":[1-9][0-9]*,\"uid\":$3,.*\"message\":\"$4\"}$"; }
 enough() { [[ $(records "$1" "$2" | wc -l) -ge $3 ]]; }
+# probe BIN FILE: run BIN once; its record is in FILE (a tracer is live once it prints)
+probe() { "$1" && enough "$2" "$1" 1; }
 
 # trace_scenario BIN TAG UID_A UID_B TOOL [ARGS...]: BIN is a copy of a no-op binary at a
 # path of at most 15 bytes, BIN.p another; TAG (at most 9 bytes) makes the messages unique.
@@ -43,7 +45,7 @@ trace_scenario() {
 	wait_for 60 "$pid" grep -q '^attached: ' "$W/trace.err"
 	TRACE_ATTACH=$(sed -n 's/^attached: \([a-z]*\).*/\1/p' "$W/trace.err")
 	# the kernel may miss execs in the first milliseconds after the attach: wait until live
-	if [[ -n $TRACE_ATTACH ]] && wait_for 30 "$pid" eval '"$bin.p"; enough "$W/trace.out" "$bin.p" 1'; then
+	if [[ -n $TRACE_ATTACH ]] && wait_for 30 "$pid" probe "$bin.p" "$W/trace.out"; then
 		ok "the tracer is live: $(grep '^attached: ' "$W/trace.err")"
 		"$bin"
 		setpriv --reuid="$ua" --regid="$ua" --clear-groups "$bin"

@@ -15,7 +15,7 @@ for s in .BTF .BTF.ext .maps license; do
 	grep -qx -- "$s" <<<"$sections" && ok "has $s" || bad "no $s section"
 done
 debug=$(grep '^\.debug_' <<<"$sections" || true)
-[[ -z $debug ]] && ok "no DWARF sections" || bad "DWARF left after llvm-strip -g: $(echo $debug)"
+[[ -z $debug ]] && ok "no DWARF sections" || bad "DWARF left after llvm-strip -g: ${debug//$'\n'/ }"
 grep -qx 'ksyscall/execve' <<<"$sections" && ok "has the ksyscall/execve program" || bad "no ksyscall/execve program"
 grep -qx 'tp/syscalls/sys_enter_execve' <<<"$sections" && ok "has the tracepoint program" || bad "no tracepoint program"
 

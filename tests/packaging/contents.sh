@@ -10,7 +10,7 @@ want_files="/etc/hello-buffer-config.conf
 /usr/sbin/hello-buffer-config
 /usr/share/man/man8/hello-buffer-config.8.gz"
 
-while read -r name debarch rpmarch triplet machine; do
+while read -r name debarch rpmarch triplet _; do
 	deb=$(deb_of "$debarch") rpm=$(rpm_of "$rpmarch")
 	[[ -f $deb && -f $rpm ]] && ok "$name: $(basename "$deb") and $(basename "$rpm") exist" \
 		|| { bad "$name: missing $deb or $rpm"; continue; }

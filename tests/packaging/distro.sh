@@ -24,7 +24,7 @@ mkdir -p "$src"
 cp -r "$src/packaging/debian" "$src/debian"
 (cd "$src" && DEB_BUILD_OPTIONS=parallel=2 dpkg-buildpackage -us -uc -b) >"$tmp/dpkg.log" 2>&1 \
 	&& ok "dpkg-buildpackage -us -uc -b" || bad "dpkg-buildpackage: $(tail -30 "$tmp/dpkg.log")"
-deb=$(ls "$tmp"/hello-buffer-config_*.deb 2>/dev/null | head -1)
+deb=$(find "$tmp" -maxdepth 1 -name 'hello-buffer-config_*.deb' | head -n 1)
 if [[ -n $deb ]]; then
 	dep=$(dpkg-deb -f "$deb" Depends)
 	grep -q 'libbpf1' <<<"$dep" && ok "distro .deb links libbpf dynamically: Depends: $dep" || bad "Depends: $dep"

@@ -8,8 +8,11 @@
 # /hbc/env (from the host): HBC_NONCE, HBC_PKG, HBC_DEB (file in /hbc), HBC_OBJECT (arch
 # table name), HBC_MACHINES (its uname -m values), HBC_STEP_TIMEOUT (seconds per tool run).
 set -u
+# shellcheck disable=SC1091 # written by the host
 . /hbc/env
+# shellcheck source=tests/lib/checks.sh
 . /hbc/checks.sh
+# shellcheck source=tests/lib/scenario.sh
 . /hbc/scenario.sh
 N=$HBC_NONCE
 T=${HBC_STEP_TIMEOUT:-180}
@@ -109,7 +112,7 @@ expect "the unit's ExecStart runs the installed $tool" test "${exe%% *}" = "$too
 bash -c "exec $exe --json" >"$W/unit.out" 2>"$W/unit.err" &
 pid=$!
 wait_for "$T" "$pid" grep -q '^attached: ' "$W/unit.err"
-wait_for 30 "$pid" eval '"/tmp/x/$tag"; enough "$W/unit.out" "/tmp/x/$tag" 1'
+wait_for 30 "$pid" probe "/tmp/x/$tag" "$W/unit.out"
 stop "$pid"
 expect "ExecStart's command exits 0 on SIGTERM (got $?)" test $? = 0
 show "$W/unit.err" unit

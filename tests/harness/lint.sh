@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Every shell script of the tree is shellcheck-clean (.shellcheckrc) and indented with
+# tabs (.editorconfig); every Python file compiles.
+source "$(dirname "$0")/../lib/common.sh"
+cd "$SOURCE_ROOT" || exit 1
+command -v shellcheck >/dev/null || { bad "shellcheck is not installed (ci/test-deps.txt has it)"; done_testing; }
+mapfile -t scripts < <(git ls-files | while read -r f; do
+	[[ -f $f ]] && head -n 1 "$f" | grep -qE '^#!.*\b(ba)?sh\b|^# shellcheck shell=' && echo "$f"
+done)
+shellcheck "${scripts[@]}" >"$tmp/sc" 2>&1
+expect "shellcheck: ${#scripts[@]} scripts clean$(grep -c '^In ' "$tmp/sc" | sed 's/^0$//; s/^[1-9].*/ (not: see below)/')" \
+	test ! -s "$tmp/sc"
+head -n 60 "$tmp/sc"
+# an indented statement, not the text of a here-document
+spaced=$(grep -lE '^( {2})+(if|for|while|case|local|echo|printf|return|\[\[|[a-z_]+=|[a-z_]+ *\(\))' "${scripts[@]}" | tr '\n' ' ')
+expect "shell scripts are indented with tabs${spaced:+ (not: $spaced)}" test -z "$spaced"
+mapfile -t py < <(git ls-files '*.py')
+expect "${#py[@]} Python files compile" python3 -c 'import sys
+for f in sys.argv[1:]: compile(open(f).read(), f, "exec")' "${py[@]}"
+done_testing
