@@ -11,7 +11,8 @@ build=${BUILD_DIR:-$top/build}
 
 . "$top/ci/lib/deps.sh"
 fail() { echo "ci/test.sh: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
-install_missing "$top/ci/build-deps.txt" "$top/ci/test-deps.txt" || fail "cannot install the test dependencies"
+install_missing "$top/ci/build-deps.txt" "$top/ci/test-deps.txt" "$top/ci/vm/host-deps.txt" ||
+	fail "cannot install the test dependencies"
 mapfile -t debarches < <(python3 "$top/arch/arches.py" rows debarch)
 ensure_binfmt "${debarches[@]}" || fail "foreign binaries cannot run here"
 "$top/ci/build.sh" || fail "ci/build.sh failed"

@@ -65,7 +65,7 @@ def main(argv):
         matrix = entries(a)
         if a.list:
             return listing(matrix, a.list)
-        vm.ensure_tools({e.row['qemu'] for e in matrix})
+        vm.ensure_tools()
         os.makedirs(a.log_dir, exist_ok=True)
         runner = vm.Runner(a.package_dir, a.log_dir, a.jobs, a.keep)
     except (debian.ArchiveError, vm.arches.TableError, OSError) as e:

@@ -18,7 +18,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.join(HERE, '../ci'), os.path.join(HERE, '../arch')]
 import arches  # noqa: E402
-from hbc import debian, kernel  # noqa: E402
+import kimage  # noqa: E402
+from hbc import debian  # noqa: E402
 
 PINS = os.path.join(HERE, 'pins.txt')
 GLOBS = 'linux-binary-*,linux-image-[0-9]*'
@@ -57,7 +58,7 @@ def pin_of(row):
 def generate(row):
     pin = pin_of(row)
     deb = debian.fetch([pin], PINS)[0]
-    btf = kernel.btf(deb)
+    btf = kimage.btf(deb)
     dump = sh('bpftool', 'btf', 'dump', 'file', btf)
     for struct in ('task_struct', 'pt_regs'):
         if not re.search(rf"^\[\d+\] STRUCT '{struct}'", dump, re.M):

@@ -20,11 +20,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from . import debian, kernel
+from . import debian
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(TOP, 'arch'))
+sys.path[:0] = [os.path.join(TOP, 'arch'), os.path.join(TOP, 'vmlinux')]
 import arches  # noqa: E402
+import kimage  # noqa: E402
 
 CONF = os.environ.get('HBC_VM_CONF', os.path.join(TOP, 'ci/vm/vm.conf'))
 KERNEL_PINS = os.environ.get('HBC_VM_KERNEL_PINS', os.path.join(TOP, 'ci/vm/pins.txt'))
@@ -111,27 +112,13 @@ def kernel_entry(table, wanted, spec, suite):
 
 # ---------------------------------------------------------------- host
 
-TOOLS = {'mmdebstrap': 'mmdebstrap', 'bsdtar': 'libarchive-tools', 'arch-test': 'arch-test',
-         'apt-ftparchive': 'apt-utils', 'update-binfmts': 'binfmt-support', 'zstd': 'zstd',
-         'qemu-system-x86_64': 'qemu-system-x86', 'qemu-system-aarch64': 'qemu-system-arm',
-         'qemu-system-arm': 'qemu-system-arm', 'qemu-system-riscv64': 'qemu-system-misc',
-         'qemu-aarch64-static': 'qemu-user-static'}
-
-
-def ensure_tools(qemus):
+def ensure_tools():
+    """The host packages of ci/vm/host-deps.txt, installed where missing."""
     os.environ['PATH'] += ':/usr/sbin:/sbin'
-    want = [c for c in TOOLS if not c.startswith('qemu-system') or c in qemus]
-    missing = sorted({TOOLS[c] for c in want if not shutil.which(c)})
-    if any('riscv' in q for q in qemus) and not os.path.exists('/usr/lib/riscv64-linux-gnu/opensbi'):
-        missing.append('opensbi')
-    if not missing:
-        return
-    if os.geteuid():
-        raise debian.ArchiveError(f'missing host packages: apt-get install {" ".join(missing)}')
-    say(f'installing {" ".join(missing)}')
-    debian.run(['apt-get', 'update', '-qq'])
-    debian.run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends'] + missing,
-               env=dict(os.environ, DEBIAN_FRONTEND='noninteractive'))
+    p = subprocess.run(['bash', '-c', f'. "{TOP}/ci/lib/deps.sh" && install_missing "{TOP}/ci/vm/host-deps.txt"'],
+                       stdout=sys.stderr, stderr=subprocess.PIPE, text=True)
+    if p.returncode:
+        raise debian.ArchiveError(p.stderr.strip() or 'cannot install the VM host tools')
 
 
 class Accel:
@@ -309,9 +296,8 @@ class Runner:
         mtree = ['#mtree', './hbc type=dir uid=0 gid=0 mode=0755'] + \
             [f'./{n} type=file uid=0 gid=0 mode={m} contents={esc(p)}' for n, (p, m) in files.items()]
         open(f'{work}/overlay.mtree', 'w').write('\n'.join(mtree) + '\n')
-        with open(f'{work}/initrd.gz', 'wb') as out:
-            out.write(debian.slurp(root_path, 'rb'))
-            out.flush()
+        shutil.copyfile(root_path, f'{work}/initrd.gz')
+        with open(f'{work}/initrd.gz', 'ab') as out:
             subprocess.run(f'bsdtar --format newc -cf - @{work}/overlay.mtree | gzip -n -1', shell=True,
                            stdout=out, check=True)
         return nonce
@@ -327,7 +313,7 @@ class Runner:
             raise StageError('package', f'no hello-buffer-config_*_{entry.row["debarch"]}.deb in {self.pkgdir} (run ci/build.sh)')
         deb = shutil.copy(os.path.join(self.pkgdir, debs[-1]), work)
         try:
-            kdir = kernel.prepare(debian.fetch([entry.pin], KERNEL_PINS)[0])
+            kdir = kimage.prepare(debian.fetch([entry.pin], KERNEL_PINS)[0])
         except (debian.ArchiveError, subprocess.CalledProcessError) as e:
             raise StageError('kernel', f'{entry.pin.package} {entry.pin.version}: {e}')
         root_path, root_suite = root(entry)

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-"""Debian kernel packages: the image QEMU boots, and the BTF inside it. Both are cut
+"""Debian kernel packages: the image QEMU boots (ci/hbc/vm.py), and the BTF inside it
+(vmlinux/update.py, the CO-RE corpus). Both are cut
 out of the .deb once and cached by the .deb's SHA-256:
   cache/kernels/<sha>/{vmlinuz,release,config}   vmlinuz decompressed where QEMU needs it
   cache/btf/<sha>.btf                             the raw BTF blob of the image
@@ -14,7 +15,7 @@ import subprocess
 import tempfile
 import zlib
 
-from . import debian
+from hbc import debian
 
 STREAMS = [('gzip', b'\x1f\x8b\x08'), ('xz', b'\xfd7zXZ\x00'), ('zstd', b'\x28\xb5\x2f\xfd'),
            ('lz4', b'\x02\x21\x4c\x18'), ('bzip2', b'BZh')]
