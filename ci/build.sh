@@ -4,10 +4,13 @@
 # dependencies, configure meson in build/, build the objects and the loader, then
 # for every row of arch/arches.txt a static loader (sysroot of pinned Debian
 # packages, meson cross file) with its .deb and .rpm, collected in build/packages/
-# with an apt repository in build/packages/apt/.
+# with a signed apt repository in build/packages/apt/; and the same packages as a
+# "previous release" (VERSION~prev) in build/packages/previous/, for the upgrade test.
 #   ci/build.sh [MESON_SETUP_ARGS...]
 # Environment: BUILD_DIR (default build/), HBC_PACKAGES=0 to skip the packages,
-# SOURCE_DATE_EPOCH (default: the last commit's time), HBC_REPO_KEY (sign the repo).
+# HBC_PREVIOUS=0 to skip the previous release, SOURCE_DATE_EPOCH (default: the last
+# commit's time), HBC_REPO_KEY (the gpg key that signs the repositories; default: a
+# local key kept in the cache, made on first use, fit for tests, not for fleets).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
@@ -31,24 +34,38 @@ setup() {
 	printf '%s' "$args" >"$dir/.setup-args"
 }
 
-# The package build of one arch: static loader against its sysroot, .deb and .rpm.
+# build_arch NAME OUT [VERSION]: static loader against its sysroot, .deb and .rpm into OUT.
 build_arch() {
-	local name=$1 sysroot dir=$build/arch-$1 cross=$build/cross/$1.ini
+	local name=$1 out=$2 sysroot dir=$build/arch-$1${3:+-$3} cross=$build/cross/$1.ini
 	sysroot=$("$top/packaging/sysroot.sh" "$name")
 	mkdir -p "$build/cross"
 	"$top/packaging/cross-file.sh" "$name" "$sysroot" >"$cross.new"
 	if cmp -s "$cross.new" "$cross"; then
 		rm "$cross.new"
-	else	# meson keeps a build dir's cross-file options: start that one afresh
+	else	# meson keeps a build dir's cross-file options: start afresh
 		mv "$cross.new" "$cross"
-		rm -rf "$dir"
+		rm -rf "$build/arch-$name" "$build/arch-$name-"*
 	fi
 	setup "$dir" --cross-file "$cross" --prefix=/usr -Dbuildtype=release \
 		-Dstatic_loader=true -Dpackages=true -Dtests=false -Dsanitizers=false \
-		-Dprebuilt_bpf="$build/bpf" -Dsource_date_epoch="$SOURCE_DATE_EPOCH"
+		-Dprebuilt_bpf="$build/bpf" -Dsource_date_epoch="$SOURCE_DATE_EPOCH" -Dpackage_version="${3:-}"
 	meson compile -C "$dir" >"$dir/compile.log" 2>&1 || { tail -40 "$dir/compile.log"; echo "ci/build.sh: building $name failed; log: $dir/compile.log" >&2; exit 1; }
-	cp "$dir"/packaging/*.deb "$dir"/packaging/*.rpm "$build/packages/"
-	echo "ci/build.sh: $name: $(cd "$dir/packaging" && echo ./*.deb ./*.rpm)"
+	cp "$dir"/packaging/*.deb "$dir"/packaging/*.rpm "$out/"
+	echo "ci/build.sh: $name${3:+ $3}: $(cd "$dir/packaging" && echo ./*.deb ./*.rpm)"
+}
+
+# The repositories' signing key: HBC_REPO_KEY of the caller's keyring, else the local one.
+repo_key() {
+	[[ -n ${HBC_REPO_KEY:-} ]] && return
+	GNUPGHOME=$("$top/ci/pins.py" cache repo-gnupg)
+	export GNUPGHOME
+	if ! gpg --batch --list-secret-keys 2>/dev/null | grep -q .; then
+		mkdir -p -m 0700 "$GNUPGHOME"
+		gpg --batch --quiet --passphrase '' --quick-gen-key 2>/dev/null \
+			'hello-buffer-config local build (tests only, not for fleets) <build@invalid>' ed25519 sign never
+	fi
+	HBC_REPO_KEY=$(gpg --batch --list-secret-keys --with-colons | awk -F: '$1 == "fpr" { print $10; exit }')
+	export HBC_REPO_KEY
 }
 
 install_missing "$top/ci/build-deps.txt" || exit 1
@@ -63,7 +80,16 @@ meson compile -C "$build"
 rm -rf "$build/packages"
 mkdir -p "$build/packages"
 echo "$SOURCE_DATE_EPOCH" >"$build/packages/SOURCE_DATE_EPOCH"
-for name in $(python3 "$top/arch/arches.py" rows name); do
-	build_arch "$name"
+repo_key
+version=$(meson introspect "$build" --projectinfo | python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
+names=$(python3 "$top/arch/arches.py" rows name)
+for name in $names; do
+	build_arch "$name" "$build/packages"
 done
 "$top/packaging/apt-repo.sh" "$build/packages"
+[[ ${HBC_PREVIOUS:-1} == 0 ]] && exit 0
+mkdir -p "$build/packages/previous"
+for name in $names; do
+	build_arch "$name" "$build/packages/previous" "$version~prev"
+done
+"$top/packaging/apt-repo.sh" "$build/packages/previous"

@@ -1,12 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-# The test in a VM guest, run by /init (ci/vm/guest/init). Every assertion is a console
-# line the host parses (ci/hbc/vm.py), tagged with the run's nonce:
+# The test in a VM guest: the fleet path on a Debian userland of the kernel's own release,
+# systemd as PID 1. Every assertion is a console line the host parses (ci/hbc/vm.py),
+# tagged with the run's nonce:
 #   HBC-VM-STAGE  <nonce> <stage>                  a stage begins
 #   HBC-VM-CHECK  <nonce> ok|FAIL <stage>: <what>  one assertion (tests/lib/checks.sh)
 #   HBC-VM-RESULT <nonce> PASS|FAIL attach=<mode> test_s=<s> rc=<n> [failed=<stages>]
-# /hbc/env (from the host): HBC_NONCE, HBC_PKG, HBC_DEB (file in /hbc), HBC_OBJECT (arch
-# table name), HBC_MACHINES (its uname -m values), HBC_STEP_TIMEOUT (seconds per tool run).
+# /hbc/env (from the host): HBC_NONCE, HBC_PKG, HBC_OBJECT (arch table name),
+# HBC_MACHINES (its uname -m values), HBC_VERSION and HBC_PREVIOUS (the package versions
+# of the repositories /hbc/repo and /hbc/repo-prev), HBC_STEP_TIMEOUT (seconds per step).
 set -u
 # shellcheck disable=SC1091 # written by the host
 . /hbc/env
@@ -18,13 +20,23 @@ N=$HBC_NONCE
 T=${HBC_STEP_TIMEOUT:-180}
 W=/tmp/hbc
 CHECK_PREFIX="HBC-VM-CHECK $N "
+export DEBIAN_FRONTEND=noninteractive
 mkdir -p "$W"
 t_start=$(cut -d' ' -f1 /proc/uptime)
 attach=-
+unit=hello-buffer-config.service
+keyring=/usr/share/keyrings/hello-buffer-config.gpg
+sources=/etc/apt/sources.list.d/hello-buffer-config.list
 
-begin() { CHECK_STAGE=$1; echo "HBC-VM-STAGE $N $1"; }
+begin() {
+	CHECK_STAGE=$1
+	echo "HBC-VM-STAGE $N $1 uptime=$(cut -d' ' -f1 /proc/uptime)"
+}
 # show FILE LABEL: a file on the console, indented, for the log
-show() { [ -s "$1" ] && sed "s/^/    $2| /" "$1"; }
+show() {
+	local line
+	while IFS= read -r line; do echo "    $2| $line"; done <"$1"
+}
 verdict() {
 	local v=PASS t
 	[ "$fails" = 0 ] || v=FAIL
@@ -33,29 +45,47 @@ verdict() {
 	echo "HBC-VM-RESULT $N $v attach=$attach test_s=$t rc=${1:-0}${failed_stages:+ failed=$failed_stages}"
 }
 trap 'bad "killed"; verdict 1; exit 1' TERM
-# snapshot: every path of the root file system but kernel/volatile mounts and dpkg's own
-# bookkeeping (checked separately)
+# snapshot: every path of the root file system but kernel/volatile mounts and what apt,
+# dpkg and systemd keep for themselves (checked separately)
 snapshot() {
-	find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run -o -path /tmp \
-		-o -path /hbc -o -path /var/lib/dpkg -o -path /var/log -o -path /var/cache/debconf \
-		-o -path /usr/local/sbin/poweroff \) -prune -o -print | LC_ALL=C sort
+	find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run -o -path /tmp -o -path /hbc \
+		-o -path /var/lib/dpkg -o -path /var/lib/apt -o -path /var/cache -o -path /var/log \
+		-o -path /var/lib/systemd \) -prune -o -print | LC_ALL=C sort
 }
+# apt_q ARGS...: apt-get, its output in $W/apt.log
+apt_q() { timeout "$T" apt-get -q -y "$@" </dev/null >"$W/apt.log" 2>&1; }
+# journal: the lines of the service's run that invoked() last saw
+invoked() { invocation=$(systemctl show -p InvocationID --value "$unit"); }
+journal() { journalctl -q -o cat --no-pager _SYSTEMD_INVOCATION_ID="$invocation"; }
+# jrecord PATH UID MESSAGE: a text record of the journal
+jrecord() { journal | grep -qE "^[0-9]+ +$2 +[^ ]+ +$1 +$3\$"; }
+main_pid() { systemctl show -p MainPID --value "$unit"; }
+unit_do() {
+	timeout "$T" systemctl "$1" "$unit" >"$W/systemctl.log" 2>&1
+	local rc=$?
+	invoked
+	return $rc
+}
+# live: the service prints execs (one of $bin.p is in its journal)
+live() { wait_for 60 $$ jprobe; }
+jprobe() { "$bin.p" && journal | grep -q " $bin.p "; }
 
 begin facts
 m=$(uname -m)
 echo "    kernel $(uname -r) machine $m; $(grep -c ^processor /proc/cpuinfo) cpu(s)"
-echo "    root: $(. /etc/os-release && echo "$PRETTY_NAME"), dpkg $(dpkg-query -W -f '${Version}' dpkg)"
+echo "    root: $(. /etc/os-release && echo "$PRETTY_NAME"), $(systemctl --version | head -n 1), $(apt-get --version | head -n 1)"
 expect "uname -m $m is a machine of $HBC_OBJECT ($HBC_MACHINES)" grep -qx "$m" <(tr , '\n' <<<"$HBC_MACHINES")
+expect "systemd is PID 1 ($(readlink /proc/1/exe))" test "$(readlink /proc/1/exe)" = "$(readlink -f /lib/systemd/systemd)"
+systemctl --failed --no-legend --plain | sed 's/^/    failed unit| /'
+expect "systemd: multi-user.target is $(systemctl is-active multi-user.target)" systemctl -q is-active multi-user.target
 expect "the kernel has BTF (/sys/kernel/btf/vmlinux)" test -r /sys/kernel/btf/vmlinux
 expect "the kernel has kprobes (/sys/bus/event_source/devices/kprobe)" \
 	test -e /sys/bus/event_source/devices/kprobe/type
 # Kprobes are not enough for ksyscall: some kernels refuse a probe on the execve syscall's
 # entry (riscv64 6.12: an ftrace site without KPROBES_ON_FTRACE). Ask the kernel through
-# tracefs (unmounted again: mounting it is the tool's job); expect ksyscall exactly then.
+# tracefs (systemd mounted it); expect ksyscall exactly then.
 sym=$(awk '$3 ~ /^__[a-z0-9]+_sys_execve$/ || $3 == "sys_execve" { print $3; exit }' /proc/kallsyms)
 tf=/sys/kernel/tracing
-tf_mounted=
-if [ ! -e "$tf/kprobe_events" ] && mount -t tracefs tracefs "$tf"; then tf_mounted=1; fi
 if [ -n "$sym" ] && echo "p:hbcvm/entry $sym" 2>"$W/kprobe.err" >>"$tf/kprobe_events"; then
 	echo "-:hbcvm/entry" >>"$tf/kprobe_events"
 	want=ksyscall
@@ -64,74 +94,143 @@ else
 	want=tracepoint
 	ok "the kernel refuses a kprobe on ${sym:-the execve syscall} ($(sed 's/.*: //' "$W/kprobe.err")): tracepoint expected"
 fi
-[ -z "$tf_mounted" ] || umount "$tf"
 snapshot >"$W/before.txt"
+# a binary nobody else runs, at a path short enough for the 15-byte path field
+tag=$(printf '%s' "$N" | cut -c1-6)
+bin=/tmp/x/$tag
+mkdir -m 0755 /tmp/x
+cp /usr/bin/true "$bin"
+cp /usr/bin/true "$bin.p"
+
+begin repository
+# what a fleet host is told: the repository's key, and one sources line naming it
+install -m 0644 /hbc/repo/hello-buffer-config.gpg "$keyring"
+other=/usr/share/keyrings/debian-archive-keyring.gpg
+expect "another key to sign with is there ($other)" test -r "$other"
+cp -a /hbc/repo /tmp/unsigned
+rm -f /tmp/unsigned/dists/stable/InRelease /tmp/unsigned/dists/stable/Release.gpg
+printf 'deb [signed-by=%s] file:%s stable main\n' "$other" /hbc/repo "$keyring" /tmp/unsigned >"$W/bad.list"
+opts=(-o "Dir::Etc::SourceList=$W/bad.list" -o Dir::Etc::SourceParts=/dev/null)
+apt_q "${opts[@]}" update
+show "$W/apt.log" apt
+expect "apt refuses the repository signed by another key: $(grep -m1 -oE 'NO_PUBKEY [0-9A-F]+|Missing key [0-9A-F]+' "$W/apt.log")" \
+	grep -qE "(NO_PUBKEY|Missing key) [0-9A-F]+" "$W/apt.log"
+expect "apt refuses the unsigned copy: $(grep -m1 -o "file:/tmp/unsigned stable Release' is not signed" "$W/apt.log")" \
+	grep -q "file:/tmp/unsigned stable Release' is not signed" "$W/apt.log"
+expect "... and has no hello-buffer-config from either" \
+	bash -c "! apt-cache ${opts[*]} policy $HBC_PKG | grep -q 'Candidate: [0-9]'"
+# the fleet's repository as it was (the previous release) and as it is now
+printf 'deb [signed-by=%s] file:%s stable main\n' "$keyring" /hbc/repo-prev "$keyring" /hbc/repo >"$sources"
+apt_q update
+expect "apt-get update from the signed repositories" test $? = 0
+show "$W/apt.log" apt
 
 begin install
-timeout "$T" dpkg -i "/hbc/$HBC_DEB" >"$W/dpkg.log" 2>&1
-expect "dpkg -i $HBC_DEB (exit $?)" test $? = 0
-show "$W/dpkg.log" dpkg
-st=$(dpkg-query -W -f '${Status}' "$HBC_PKG" 2>&1)
-expect "dpkg-query: $st" test "$st" = "install ok installed"
+apt_q install "$HBC_PKG=$HBC_PREVIOUS"
+expect "apt-get install $HBC_PKG=$HBC_PREVIOUS (exit $?)" test $? = 0
+show "$W/apt.log" apt
+st=$(dpkg-query -W -f '${Status} ${Version}' "$HBC_PKG" 2>&1)
+expect "installed: $st" test "$st" = "install ok installed $HBC_PREVIOUS"
+expect "installed, not enabled: $(systemctl is-enabled "$unit")" test "$(systemctl is-enabled "$unit")" = disabled
 tool=$(command -v hello-buffer-config)
-expect "hello-buffer-config is on PATH: ${tool:-no}" test -n "$tool"
-[ -n "$tool" ] || { verdict 1; exit 1; }
-
-begin version
+[ -n "$tool" ] || { bad "hello-buffer-config is not on PATH"; verdict 1; exit 1; }
 timeout "$T" "$tool" --version >"$W/version.out" 2>&1
-expect "--version exits 0 (got $?)" test $? = 0
 show "$W/version.out" version
-expect "--version names the package version" grep -q "^hello-buffer-config [0-9]" "$W/version.out"
-expect "--version lists object $HBC_OBJECT for machine $m" \
-	grep -qE "^object $HBC_OBJECT +machine $m " "$W/version.out"
-
-begin check
+expect "--version says ${HBC_PREVIOUS%-*}" test "$(head -n 1 "$W/version.out")" = "hello-buffer-config ${HBC_PREVIOUS%-*}"
+expect "--version lists object $HBC_OBJECT for machine $m" grep -qE "^object $HBC_OBJECT +machine $m " "$W/version.out"
 timeout "$T" "$tool" --check >"$W/check.out" 2>"$W/check.err"
 expect "--check exits 0 (got $?)" test $? = 0
 show "$W/check.err" check
-show "$W/check.out" check
 attach=$(sed -n 's/^check: ok: .*, attached \([a-z]*\)$/\1/p' "$W/check.out")
 expect "--check attaches $want (got ${attach:-nothing})" test "$attach" = "$want"
 attach=${attach:--}
 
-# a binary nobody else runs, at a path short enough for the 15-byte path field
-tag=$(printf '%s' "$N" | cut -c1-6)
-mkdir -m 0755 /tmp/x
-cp /usr/bin/true "/tmp/x/$tag"
-cp /usr/bin/true "/tmp/x/$tag.p"
 begin trace
-trace_scenario "/tmp/x/$tag" "$tag" 1000 2000 "$tool"
+trace_scenario "$bin" "$tag" 1000 2000 "$tool"
 expect "the trace attached as --check did ($TRACE_ATTACH)" test "$TRACE_ATTACH" = "$attach"
 
-begin unit
-unit=$(dpkg -L "$HBC_PKG" | grep -E '/systemd/system/[^/]+\.service$' | head -n 1)
-expect "the package has a systemd unit: ${unit:-none}" test -n "$unit"
-exe=$(sed -n 's/^ExecStart=[@+!:-]*//p' "${unit:-/dev/null}" | tail -n 1)
-echo "    unit| ExecStart=$exe"
-expect "the unit's ExecStart runs the installed $tool" test "${exe%% *}" = "$tool"
-bash -c "exec $exe --json" >"$W/unit.out" 2>"$W/unit.err" &
-pid=$!
-wait_for "$T" "$pid" grep -q '^attached: ' "$W/unit.err"
-wait_for 30 "$pid" probe "/tmp/x/$tag" "$W/unit.out"
-stop "$pid"
-expect "ExecStart's command exits 0 on SIGTERM (got $?)" test $? = 0
-show "$W/unit.err" unit
-expect "ExecStart's command printed the exec of /tmp/x/$tag" enough "$W/unit.out" "/tmp/x/$tag" 1
+begin systemd
+printf '# edited by the VM test\n0 r-%s\n1000 u-%s\n' "$tag" "$tag" >/etc/hello-buffer-config.conf
+timeout "$T" systemctl enable --now "$unit" >"$W/systemctl.log" 2>&1
+expect "systemctl enable --now $unit (exit $?)" test $? = 0
+invoked
+expect "active: $(systemctl is-active "$unit")" test "$(systemctl is-active "$unit")" = active
+live
+expect "the journal says: $(journal | grep -m1 '^attached: ')" test $? = 0
+"$bin"
+setpriv --reuid=1000 --regid=1000 --clear-groups "$bin"
+setpriv --reuid=2000 --regid=2000 --clear-groups "$bin"
+wait_for 30 $$ jrecord "$bin" 2000 'Hello World'
+journal | grep -F " $bin " | sed 's/^/    journal| /'
+expect "journal: uid 0 ran $bin, message r-$tag" jrecord "$bin" 0 "r-$tag"
+expect "journal: uid 1000 ran $bin, message u-$tag" jrecord "$bin" 1000 "u-$tag"
+expect "journal: uid 2000 ran $bin, message Hello World" jrecord "$bin" 2000 'Hello World'
+sed -i "s/^1000 .*/1000 v-$tag/" /etc/hello-buffer-config.conf
+unit_do restart
+expect "systemctl restart after editing the config (exit $?)" test $? = 0
+live
+setpriv --reuid=1000 --regid=1000 --clear-groups "$bin"
+wait_for 30 $$ jrecord "$bin" 1000 "v-$tag"
+expect "journal: after the restart uid 1000 gets the new message v-$tag" jrecord "$bin" 1000 "v-$tag"
+systemd-analyze security "$unit" 2>/dev/null | tail -n 1 >"$W/security"
+show "$W/security" security
+exposure=$(grep -oE '[0-9]+\.[0-9]+' "$W/security" | head -n 1)
+expect "systemd-analyze security: exposure ${exposure:-?} <= 2.5" \
+	awk -v e="${exposure:-99}" 'BEGIN { exit !(e <= 2.5) }'
 
-begin remove
-timeout "$T" dpkg -r "$HBC_PKG" >"$W/dpkg.log" 2>&1
-expect "dpkg -r exits 0 (got $?)" test $? = 0
-expect "$tool is gone after dpkg -r" test ! -e "$tool"
-timeout "$T" dpkg -P "$HBC_PKG" >"$W/dpkg.log" 2>&1
-expect "dpkg -P exits 0 (got $?)" test $? = 0
+begin bad-config
+cp /etc/hello-buffer-config.conf "$W/good.conf"
+printf '0 r-%s\nbob is no uid\n' "$tag" >/etc/hello-buffer-config.conf
+unit_do restart
+wait_for 30 $$ systemctl -q is-failed "$unit"
+expect "a bad config: the service fails ($(systemctl show -p Result --value "$unit"))" systemctl -q is-failed "$unit"
+sleep 3 # RestartSec is 2: a restart would have come
+journal | tail -n 3 | sed 's/^/    journal| /'
+expect "journal names file:line: $(journal | grep -m1 'hello-buffer-config.conf:')" \
+	grep -q '/etc/hello-buffer-config.conf:2: ' <(journal)
+expect "... and it is not restarted (NRestarts $(systemctl show -p NRestarts --value "$unit"), $(systemctl is-active "$unit"))" \
+	test "$(systemctl show -p NRestarts --value "$unit")" = 0 -a "$(systemctl is-active "$unit")" = failed
+cp "$W/good.conf" /etc/hello-buffer-config.conf
+systemctl reset-failed "$unit"
+unit_do start
+expect "the good config back: systemctl start (exit $?)" test $? = 0
+
+begin upgrade
+pid0=$(main_pid)
+apt_q install "$HBC_PKG"
+expect "apt-get install $HBC_PKG: the upgrade (exit $?)" test $? = 0
+show "$W/apt.log" apt
+st=$(dpkg-query -W -f '${Status} ${Version}' "$HBC_PKG" 2>&1)
+expect "upgraded: $st" test "$st" = "install ok installed $HBC_VERSION"
+expect "the edited config is kept" cmp -s "$W/good.conf" /etc/hello-buffer-config.conf
+expect "no dpkg prompt leftovers" test -z "$(ls /etc/hello-buffer-config.conf.dpkg-* 2>/dev/null)"
+pid1=$(main_pid)
+expect "the service was restarted: MainPID $pid0 -> $pid1, $(systemctl is-active "$unit")" \
+	test "$pid1" != "$pid0" -a "$pid1" != 0 -a "$(systemctl is-active "$unit")" = active
+expect "the running binary is the new one: $(/proc/"$pid1"/exe --version | head -n 1)" \
+	test "$(/proc/"$pid1"/exe --version | head -n 1)" = "hello-buffer-config ${HBC_VERSION%-*}"
+invoked
+live
+expect "the new binary traces: $(journal | grep -m1 '^attached: ')" test $? = 0
+
+begin purge
+apt_q purge "$HBC_PKG"
+expect "apt-get purge $HBC_PKG (exit $?)" test $? = 0
+show "$W/apt.log" apt
+expect "the service is stopped: $(systemctl is-active "$unit")" bash -c "! systemctl is-active -q $unit"
+expect "... and disabled: no multi-user.target.wants link" \
+	test ! -e "/etc/systemd/system/multi-user.target.wants/$unit" -a ! -L "/etc/systemd/system/multi-user.target.wants/$unit"
 st=$(dpkg-query -W -f '${Status}' "$HBC_PKG" 2>/dev/null)
-expect "dpkg knows nothing of $HBC_PKG after the purge (status '${st:-none}')" \
-	test -z "$st" -o "$st" = "unknown ok not-installed"
-expect "no dpkg metadata left" test -z "$(ls /var/lib/dpkg/info/"$HBC_PKG".* 2>/dev/null)"
+expect "dpkg knows nothing of $HBC_PKG (status '${st:-none}')" test -z "$st" -o "$st" = "unknown ok not-installed"
+left=$(bpftool prog show 2>/dev/null | grep -E ' name (hello|hello_tp) ')
+expect "bpftool shows no program of ours${left:+: $left}" test -z "$left"
+rm -f "$sources" "$keyring"
 snapshot >"$W/after.txt"
 diff "$W/before.txt" "$W/after.txt" >"$W/diff.txt"
 show "$W/diff.txt" left-behind
 expect "the file system is as before the install" test ! -s "$W/diff.txt"
+expect "deb-systemd-helper keeps no state of ours" \
+	test -z "$(find /var/lib/systemd/deb-systemd-helper-enabled -name "$unit*" 2>/dev/null)"
 
 begin finish
 verdict 0
