@@ -41,6 +41,15 @@ $(meta Description | sed 's/^ //')
 %install
 cp -a "$stage/." "%{buildroot}/"
 
+%post
+$(cat "$src/packaging/files/rpm-post")
+
+%preun
+$(cat "$src/packaging/files/rpm-preun")
+
+%postun
+$(cat "$src/packaging/files/rpm-postun")
+
 %files
 $files
 

@@ -28,6 +28,10 @@ deb=$(find "$tmp" -maxdepth 1 -name 'hello-buffer-config_*.deb' | head -n 1)
 if [[ -n $deb ]]; then
 	dep=$(dpkg-deb -f "$deb" Depends)
 	grep -q 'libbpf1' <<<"$dep" && ok "distro .deb links libbpf dynamically: Depends: $dep" || bad "Depends: $dep"
+	scripts=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst ./prerm 2>/dev/null)
+	grep -q 'deb-systemd-invoke try-restart' <<<"$scripts" && ok "distro .deb: postinst restarts a running service on upgrade" \
+		|| bad "distro .deb postinst/prerm: $scripts"
+	grep -q 'deb-systemd-invoke stop' <<<"$scripts" && ok "distro .deb: prerm stops the service" || bad "distro .deb: no stop in prerm"
 	tags=$(lintian --fail-on none "$deb" 2>&1 | grep -E '^[EW]: ' | grep -v 'initial-upload-closes-no-bugs' || true)
 	[[ -z $tags ]] && ok "lintian: distro .deb clean" || bad "lintian distro .deb: $tags"
 fi
@@ -42,5 +46,9 @@ rpm=$(find "$top/RPMS" -name '*.rpm' | head -1)
 if [[ -n $rpm ]]; then
 	rpm -qlp "$rpm" 2>/dev/null | grep -qx /usr/sbin/hello-buffer-config && ok "distro .rpm holds the loader" \
 		|| bad "distro .rpm files: $(rpm -qlp "$rpm")"
+	# built here without systemd-rpm-macros: the spelled-out scriptlets, the fleet .rpm's
+	fleet=$(rpm_of "$(rpm -qp --qf '%{ARCH}' "$rpm" 2>/dev/null)")
+	diff <(rpm -qp --scripts "$fleet" 2>/dev/null) <(rpm -qp --scripts "$rpm" 2>/dev/null) >"$tmp/scripts.diff" \
+		&& ok "distro .rpm: the same scriptlets as the fleet .rpm" || bad "distro and fleet .rpm scriptlets differ: $(cat "$tmp/scripts.diff")"
 fi
 done_testing
