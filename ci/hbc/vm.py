@@ -318,6 +318,8 @@ class Runner:
         os.makedirs(f'{units}/multi-user.target.wants')
         shutil.copytree(os.path.join(self.pkgdir, 'apt'), f'{top}/hbc/repo')
         shutil.copytree(os.path.join(self.pkgdir, 'previous/apt'), f'{top}/hbc/repo-prev')
+        shutil.copytree(os.path.join(TOP, 'packaging/debian'), f'{top}/hbc/src/debian')  # its autopkgtest,
+        open(f'{top}/hbc/src/debian/files', 'w').close()  # ... as a built tree: no dpkg-dev needed
         for src, dst in [(os.environ.get('HBC_VM_GUEST_TEST') or 'tests/vm/guest.sh', 'hbc/test.sh'),
                          ('tests/vm/run.sh', 'hbc/run.sh'), ('tests/lib/checks.sh', 'hbc/checks.sh'),
                          ('tests/lib/scenario.sh', 'hbc/scenario.sh'), ('tests/vm/hbc-test.service', 'hbc-test.service')]:

@@ -232,5 +232,19 @@ expect "the file system is as before the install" test ! -s "$W/diff.txt"
 expect "deb-systemd-helper keeps no state of ours" \
 	test -z "$(find /var/lib/systemd/deb-systemd-helper-enabled -name "$unit*" 2>/dev/null)"
 
+# The distro source package's autopkgtest (packaging/debian/tests) with autopkgtest's own
+# runner, on the package built for this machine: where the guest root has autopkgtest.
+if command -v autopkgtest >/dev/null; then
+	begin autopkgtest
+	deb=$(find /hbc/repo/pool -name "${HBC_PKG}_${HBC_VERSION}_$(dpkg --print-architecture).deb")
+	# the null runner declares no isolation; this guest is a machine of its own, booted for this
+	timeout "$T" autopkgtest --ignore-restrictions=isolation-machine "$deb" /hbc/src/ -- null >"$W/autopkgtest.log" 2>&1
+	rc=$?
+	tail -n 40 "$W/autopkgtest.log" >"$W/autopkgtest.tail"
+	show "$W/autopkgtest.tail" autopkgtest
+	expect "autopkgtest ${deb##*/} /hbc/src/ -- null: exit $rc" test "$rc" = 0
+	expect "autopkgtest: smoke PASS" grep -qE '^smoke +PASS' "$W/autopkgtest.log"
+fi
+
 begin finish
 verdict 0
