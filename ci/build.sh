@@ -60,7 +60,8 @@ repo_key() {
 	GNUPGHOME=$("$top/ci/pins.py" cache repo-gnupg)
 	export GNUPGHOME
 	if ! gpg --batch --list-secret-keys 2>/dev/null | grep -q .; then
-		mkdir -p -m 0700 "$GNUPGHOME"
+		mkdir -p "$GNUPGHOME"
+		chmod 0700 "$GNUPGHOME"
 		gpg --batch --quiet --passphrase '' --quick-gen-key 2>/dev/null \
 			'hello-buffer-config local build (tests only, not for fleets) <build@invalid>' ed25519 sign never
 	fi

@@ -18,7 +18,11 @@ root() {
 	mknod -m 666 "$1/dev/null" c 1 3
 	cp "$busybox" "$1/bin/busybox"
 	ln -s busybox "$1/bin/sh"
-	printf '#!/bin/sh\necho "$*" >>/calls\n[ "$1" != is-active ] || echo active\n' >"$1/usr/bin/systemctl"
+	cat >"$1/usr/bin/systemctl" <<'STANDIN'
+#!/bin/sh
+echo "$*" >>/calls
+[ "$1" != is-active ] || echo active
+STANDIN
 	chmod 755 "$1/usr/bin/systemctl"
 	[[ $2 == 1 ]] && mkdir -p "$1/run/systemd/system"
 	: >"$1/calls"
