@@ -425,8 +425,8 @@ class Runner:
                 f'with {accel}, {self.smp} cpu(s) after {time.time() - t0:.0f} s of preparation; '
                 f'console: {os.path.relpath(self.logdir, TOP)}/{entry.id}.log')
             self.boot(entry, accel, kdir, work, nonce, res)
-        except (StageError, debian.ArchiveError, OSError, subprocess.CalledProcessError) as e:
-            res.detail = str(e) if isinstance(e, StageError) else f'failed at stage prepare: {e}'
+        except Exception as e:  # noqa: BLE001 -- a bug here fails this row, not the matrix
+            res.detail = str(e) if isinstance(e, StageError) else f'failed at stage prepare: {e!r}'
             say(f'[{entry.id}] FAIL {res.detail}')
         finally:
             if not self.keep:
