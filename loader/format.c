@@ -67,6 +67,11 @@ void hbc_format_json(FILE *out, const struct data_t *d)
 	fputs("}\n", out);
 }
 
+void hbc_format_json_str(FILE *out, const char *s)
+{
+	json_string(out, s, strlen(s));
+}
+
 void hbc_format_json_lost(FILE *out, int cpu, uint64_t count)
 {
 	fprintf(out, "{\"type\":\"lost\",\"cpu\":%d,\"count\":%" PRIu64 "}\n", cpu, count);

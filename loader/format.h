@@ -13,6 +13,8 @@ void hbc_format_text_header(FILE *out);
 void hbc_format_text(FILE *out, const struct data_t *d);
 /* {"type":"exec","pid":..,"uid":..,"command":..,"path":..,"message":..} */
 void hbc_format_json(FILE *out, const struct data_t *d);
+/* A NUL-terminated string as a JSON string. */
+void hbc_format_json_str(FILE *out, const char *s);
 /* {"type":"lost","cpu":..,"count":..} */
 void hbc_format_json_lost(FILE *out, int cpu, uint64_t count);
 /* {"type":"summary","events":..,"lost":..,"beyond_count":..}: the last line */

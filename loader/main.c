@@ -19,6 +19,7 @@
 #include "attach.h"
 #include "buffer.h"
 #include "config.h"
+#include "corecheck.h"
 #include "format.h"
 #include "objects.h"
 #include "probe.h"
@@ -30,6 +31,8 @@
 
 struct options {
 	const char *config;
+	const char *check_btf;		/* --check-btf FILE */
+	const char *arch;		/* --arch NAME: the object to check */
 	enum hbc_attach_mode attach;
 	enum hbc_buffer_kind buffer;
 	unsigned long count;		/* 0: forever */
@@ -70,6 +73,12 @@ static void usage(FILE *out)
 		"  -j, --json           JSON lines instead of text columns\n"
 		"  -n, --count N        exit after N events\n"
 		"      --check          load and attach, report what was used, detach, exit\n"
+		"      --check-btf FILE check offline that the object relocates against the kernel\n"
+		"                       BTF in FILE (raw, e.g. a copy of /sys/kernel/btf/vmlinux, or an\n"
+		"                       ELF with .BTF); exit 0 all resolved, 1 not, 2 bad input. Needs\n"
+		"                       root (libbpf probes this kernel; nothing stays loaded), not BTF\n"
+		"      --arch NAME      with --check-btf: the object of NAME (x86, arm64, riscv, or a\n"
+		"                       uname -m value) instead of this machine's\n"
 		"      --attach MODE    auto (default), ksyscall or tracepoint\n"
 		"      --buffer KIND    auto (default: ring where the kernel has it), ring or perf\n"
 		"      --pages N        perf buffer pages per CPU, a power of 2 (default %d)\n"
@@ -113,7 +122,7 @@ static int parse_choice(const char *opt, const char *s, const char *const *names
 	return -EINVAL;
 }
 
-enum { OPT_CHECK = 256, OPT_ATTACH, OPT_PAGES, OPT_BUFFER };
+enum { OPT_CHECK = 256, OPT_ATTACH, OPT_PAGES, OPT_BUFFER, OPT_CHECK_BTF, OPT_ARCH };
 
 /* Returns 0 to run, 1 when done (help/version printed), or -EINVAL. */
 static int parse_args(int argc, char **argv, struct options *o)
@@ -123,6 +132,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "check-btf", required_argument, NULL, OPT_CHECK_BTF },
+		{ "arch", required_argument, NULL, OPT_ARCH },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "pages", required_argument, NULL, OPT_PAGES },
 		{ "buffer", required_argument, NULL, OPT_BUFFER },
@@ -142,6 +153,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return -EINVAL;
 			break;
 		case OPT_CHECK: o->check = true; break;
+		case OPT_CHECK_BTF: o->check_btf = optarg; break;
+		case OPT_ARCH: o->arch = optarg; break;
 		case OPT_ATTACH:
 			if (parse_choice("--attach", optarg, hbc_attach_names, HBC_ATTACH_MODES, &choice))
 				return -EINVAL;
@@ -170,12 +183,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;
 	}
+	if (o->arch && !o->check_btf) {
+		fprintf(stderr, PROG ": --arch goes with --check-btf\n");
+		return -EINVAL;
+	}
 	return 0;
 }
 
 static void print_version(void)
 {
 	printf(PROG " %s\n", HBC_VERSION);
+	printf("libbpf %u.%u\n", libbpf_major_version(), libbpf_minor_version());
 	for (size_t i = 0; i < hbc_objects_count; i++) {
 		const struct hbc_object *o = hbc_objects[i];
 
@@ -359,6 +377,28 @@ static int run(const struct options *o, const struct hbc_object *obj, const stru
 	return err;
 }
 
+/* --check-btf: the object of --arch (or this machine's) against a BTF file. */
+static int check_btf(const struct options *o)
+{
+	const struct hbc_object *obj = o->arch ? hbc_object_for(o->arch) : object_for_this_machine();
+	char carried[256];
+
+	if (!obj && o->arch) {
+		hbc_objects_machines(carried, sizeof(carried));
+		fprintf(stderr, PROG ": --arch: no object for '%s'; this build carries: %s\n", o->arch,
+			carried);
+	}
+	if (!obj)
+		return EXIT_USAGE;
+	if (!hbc_have_privileges()) {
+		fprintf(stderr, PROG ": --check-btf needs root, or CAP_BPF: libbpf probes this kernel "
+			"while it relocates (nothing is loaded): run it with sudo\n");
+		return 1;
+	}
+	libbpf_set_print(o->verbose ? libbpf_print : NULL);
+	return hbc_corecheck(obj, o->check_btf, o->json);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { .attach = HBC_ATTACH_AUTO, .buffer = HBC_BUFFER_AUTO, .pages = DEFAULT_PAGES };
@@ -375,6 +415,8 @@ int main(int argc, char **argv)
 	if (ret)
 		return ret < 0 ? EXIT_USAGE : 0;
 
+	if (o.check_btf)
+		return check_btf(&o);
 	obj = object_for_this_machine();
 	if (!obj)
 		return EXIT_USAGE;

@@ -15,6 +15,14 @@ const struct hbc_object *hbc_object_for_machine(const char *machine)
 	return NULL;
 }
 
+const struct hbc_object *hbc_object_for(const char *key)
+{
+	for (size_t i = 0; i < hbc_objects_count; i++)
+		if (strcmp(hbc_objects[i]->name, key) == 0)
+			return hbc_objects[i];
+	return hbc_object_for_machine(key);
+}
+
 void hbc_objects_machines(char *buf, size_t len)
 {
 	size_t used = 0;

@@ -30,6 +30,7 @@ struct hbc_object {
 	size_t size;				/* bytes of the embedded object */
 	const char *sha256;			/* of the embedded object */
 	int (*open)(struct hbc_progs *p, const struct bpf_object_open_opts *opts);
+	const void *(*elf)(size_t *size);	/* the embedded object's bytes */
 };
 
 extern const struct hbc_object *const hbc_objects[];
@@ -37,6 +38,9 @@ extern const size_t hbc_objects_count;
 
 /* The object built for @machine (a uname -m value), or NULL. */
 const struct hbc_object *hbc_object_for_machine(const char *machine);
+
+/* The object named @key (arch table name) or built for @key (a uname -m value), or NULL. */
+const struct hbc_object *hbc_object_for(const char *key);
 
 /* "x86_64, aarch64, riscv64": every machine this build carries. */
 void hbc_objects_machines(char *buf, size_t len);
