@@ -139,20 +139,28 @@ class Apt:
         self.update()
         return run([tool] + list(args), env=self.env, cwd=cwd)
 
+    def records(self, specs):
+        """{package: fields} of the index records of SPECS ((package, version or None)
+        pairs; the candidate when no version): one apt-cache call; missing ones left out."""
+        self.update()
+        p = subprocess.run(['apt-cache', 'show', '--no-all-versions'] + [self.spec(*s) for s in specs],
+                           env=self.env, capture_output=True, text=True)
+        out = {}
+        for block in p.stdout.split('\n\n'):
+            fields, key = {}, None
+            for line in block.splitlines():
+                if line[:1] in (' ', '\t') and key:
+                    fields[key] += '\n' + line.strip()
+                elif ':' in line:
+                    key, value = line.split(':', 1)
+                    fields[key] = value.strip()
+            if 'Package' in fields:
+                out.setdefault(fields['Package'], fields)
+        return out
+
     def record(self, pkg, version=None):
         """The index record of PKG (its candidate, or VERSION) as a dict, or None."""
-        try:
-            text = self.apt('apt-cache', 'show', '--no-all-versions', self.spec(pkg, version))
-        except ArchiveError:
-            return None
-        fields, key = {}, None
-        for line in text.split('\n\n')[0].splitlines():
-            if line[:1] in (' ', '\t') and key:
-                fields[key] += '\n' + line.strip()
-            elif ':' in line:
-                key, value = line.split(':', 1)
-                fields[key] = value.strip()
-        return fields or None
+        return self.records([(pkg, version)]).get(pkg)
 
     def architectures(self):
         self.update()
@@ -171,13 +179,25 @@ class Apt:
         return got
 
     def resolve(self, meta, globs):
-        """The first package matching a glob (in glob order) in META's dependency closure."""
-        names = [p for p, _ in self.installs(self.spec(meta))]
+        """The first package matching a glob (in glob order) among META's dependencies,
+        three levels deep (a backports index alone cannot resolve a whole closure)."""
+        if not self.record(meta):
+            raise ArchiveError(f'{meta} is not in {self.suite}/{self.arch}')
+        seen, level = [], [meta]
+        for _ in range(3):
+            recs = self.records([(p, None) for p in level])
+            level = []
+            for rec in recs.values():
+                for dep in (rec.get('Pre-Depends', '') + ',' + rec.get('Depends', '')).split(','):
+                    name = re.sub(r'[ (:].*', '', dep.split('|')[0].strip())
+                    if name and name not in seen:
+                        seen.append(name)
+                        level.append(name)
         for glob in globs.split(','):
-            for name in names:
+            for name in seen:
                 if fnmatch.fnmatchcase(name, glob):
                     return name
-        raise ArchiveError(f'nothing in the closure of {meta} ({self.suite}/{self.arch}) matches {globs}')
+        raise ArchiveError(f'no dependency of {meta} ({self.suite}/{self.arch}) matches {globs}')
 
     def spec(self, pkg, version=None):
         return f'{pkg}:{self.arch}' + (f'={version}' if version else '')

@@ -23,7 +23,8 @@ expect "... saying what is missing: $(grep -m1 'qemu-user is not registered' "$t
 expect "... and never 'Exec format error'" bash -c "! grep -q 'Exec format error' '$tmp/before'"
 
 ensure_binfmt "${foreign[@]}" >"$tmp/ensure" 2>&1
-expect "ensure_binfmt ${foreign[*]}: $(tr '\n' ' ' <"$tmp/ensure")" test $? = 0
+rc=$?
+expect "ensure_binfmt ${foreign[*]}: $(tr '\n' ' ' <"$tmp/ensure")" test "$rc" = 0
 bash "$SOURCE_ROOT/tests/packaging/contents.sh" >"$tmp/after" 2>&1
 expect "the contents test passes again (exit $?)" test $? = 0
 grep FAIL "$tmp/after"

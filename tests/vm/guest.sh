@@ -144,6 +144,12 @@ show "$W/check.err" check
 attach=$(sed -n 's/^check: ok: .*, attached \([a-z]*\)$/\1/p' "$W/check.out")
 expect "--check attaches $want (got ${attach:-nothing})" test "$attach" = "$want"
 attach=${attach:--}
+# the offline CO-RE check of this kernel's own BTF, from the package (tests/corecheck checks
+# the same kernels' BTF offline: both must say ok)
+timeout "$T" "$tool" --check-btf /sys/kernel/btf/vmlinux >"$W/check-btf.out" 2>&1
+rc=$?
+show "$W/check-btf.out" check-btf
+expect "--check-btf /sys/kernel/btf/vmlinux: exit $rc, $(tail -n 1 "$W/check-btf.out")" test "$rc" = 0
 
 begin trace
 trace_scenario "$bin" "$tag" 1000 2000 "$tool"
@@ -156,7 +162,8 @@ expect "systemctl enable --now $unit (exit $?)" test $? = 0
 invoked
 expect "active: $(systemctl is-active "$unit")" test "$(systemctl is-active "$unit")" = active
 live
-expect "the journal says: $(journal | grep -m1 '^attached: ')" test $? = 0
+rc=$?
+expect "the service is live, its journal says: $(journal | grep -m1 '^attached: ')" test "$rc" = 0
 "$bin"
 setpriv --reuid=1000 --regid=1000 --clear-groups "$bin"
 setpriv --reuid=2000 --regid=2000 --clear-groups "$bin"
@@ -211,7 +218,8 @@ expect "the running binary is the new one: $(/proc/"$pid1"/exe --version | head 
 	test "$(/proc/"$pid1"/exe --version | head -n 1)" = "hello-buffer-config ${HBC_VERSION%-*}"
 invoked
 live
-expect "the new binary traces: $(journal | grep -m1 '^attached: ')" test $? = 0
+rc=$?
+expect "the new binary traces: $(journal | grep -m1 '^attached: ')" test "$rc" = 0
 
 begin purge
 apt_q purge "$HBC_PKG"

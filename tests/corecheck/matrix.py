@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""Every architecture's object against the BTF of Debian kernels, offline: the loader's
+own check (--check-btf --json), no kernel booted.
+
+  tests/corecheck/matrix.py [--all] [--loader PATH] [--out DIR]
+
+Kernels: those of the VM matrix (ci/vm/pins.txt) and every row of vmlinux/corpus.txt
+whose BTF is in the cache; --all: every row of the corpus (downloads what is missing).
+Expected: a same-architecture pair resolves every relocation; a wrong-architecture pair
+fails, naming the object's own register access (x86 pt_regs.di against arm64 BTF, ...);
+a BTF without riscv's pt_regs.orig_a0 fails naming it. The table goes to stdout and to
+OUT/table.md (default build/corecheck); exit 0 only if every expectation held."""
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path[:0] = [os.path.join(TOP, 'ci'), os.path.join(TOP, 'arch'), os.path.join(TOP, 'vmlinux')]
+import arches  # noqa: E402
+import kimage  # noqa: E402
+from hbc import debian  # noqa: E402
+
+# What each object reads to find execve's first argument: a wrong-architecture BTF lacks it.
+REGISTER = {'x86': 'struct pt_regs.di', 'arm64': 'struct pt_regs___arm64.orig_x0',
+            'riscv': 'struct pt_regs.orig_a0'}
+
+
+def kernels(everything):
+    """(label, debarch, pin) of the kernels to check, BTF extracted where needed."""
+    vm = debian.read_pins(os.path.join(TOP, 'ci/vm/pins.txt'))[0]
+    corpus = debian.read_pins(os.path.join(TOP, 'vmlinux/corpus.txt'))[0]
+    rows = {p.sha256: p for p in vm}
+    for p in corpus:
+        if everything or os.path.exists(debian.cache('btf', f'{p.sha256}.btf')):
+            rows.setdefault(p.sha256, p)
+    missing = [p for p in rows.values() if not os.path.exists(debian.cache('btf', f'{p.sha256}.btf'))]
+    for pin, deb in zip(missing, debian.fetch(missing, 'vmlinux/corpus.txt')):
+        kimage.btf(deb)
+    label = lambda p: f'{p.suite} ' + re.sub(r'^linux-(image|binary)-', '', p.package)
+    return sorted(((label(p), p.arch, debian.cache('btf', f'{p.sha256}.btf')) for p in rows.values()),
+                  key=lambda k: (k[1], k[0]))
+
+
+def check(loader, btf, obj):
+    p = subprocess.run([loader, '--check-btf', btf, '--arch', obj, '--json'], capture_output=True, text=True)
+    try:
+        report = json.loads(p.stdout)
+    except ValueError:
+        report = {}
+    bad = [u['spec'] for prog in report.get('programs', []) for u in prog['unresolved']]
+    return p.returncode, report, bad, p.stderr.strip()
+
+
+def synthetic_btf(tmp):
+    """An ELF with .BTF of riscv's pt_regs without orig_a0 (the rest as the kernel has it)."""
+    header = subprocess.run(['xz', '-dc', os.path.join(TOP, 'vmlinux/riscv/vmlinux.h.xz')],
+                            capture_output=True, text=True, check=True).stdout
+    blocks = []
+    for name in ('trace_entry', 'trace_event_raw_sys_enter', 'pt_regs', 'user_regs_struct'):
+        block = re.search(r'^struct %s \{\n.*?^\};\n' % name, header, re.M | re.S).group(0)
+        blocks.append(re.sub(r'^\t.* orig_a0;\n', '', block, flags=re.M) + f'struct {name} v_{name};\n')
+    with open(f'{tmp}/btf.c', 'w') as f:
+        f.write(''.join(blocks))
+    subprocess.run(['clang', '-target', 'bpf', '-g', '-c', f'{tmp}/btf.c', '-o', f'{tmp}/no-orig_a0.o'], check=True)
+    return f'{tmp}/no-orig_a0.o'
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--all', action='store_true', help='every kernel of vmlinux/corpus.txt')
+    ap.add_argument('--loader', default=os.path.join(
+        TOP, 'build', 'arch-' + arches.find(os.uname().machine)['name'], 'loader', 'hello-buffer-config'))
+    ap.add_argument('--out', default=os.path.join(TOP, 'build/corecheck'))
+    a = ap.parse_args(argv)
+    objects = [(r['name'], r['debarch']) for r in arches.rows()]
+    t0 = time.time()
+    try:
+        rows = kernels(a.all)
+    except debian.ArchiveError as e:
+        sys.exit(f'matrix.py: {e}')
+    t1 = time.time()
+    fails, table = [], []
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        results = {(k, o): pool.submit(check, a.loader, k[2], o) for k in rows for o, _ in objects}
+    for k in rows:
+        cells = []
+        for obj, debarch in objects:
+            rc, report, bad, err = results[k, obj].result()
+            same = debarch == k[1]
+            if rc not in (0, 1):
+                fails.append(f'{obj} × {k[0]}: exit {rc}: {err}')
+            elif same and rc != 0:
+                fails.append(f'{obj} × {k[0]}: same architecture, unresolved: {", ".join(bad)}')
+            elif not same and (rc != 1 or (obj in REGISTER and REGISTER[obj] not in bad)):
+                fails.append(f'{obj} × {k[0]}: wrong architecture, but not flagged ({", ".join(bad) or "all resolved"})')
+            cells.append('ok' if rc == 0 else f'{len(bad)} unresolved' if rc == 1 else f'error {rc}')
+        table.append(f'| {k[0]} | {k[1]} | ' + ' | '.join(cells) + ' |')
+    with tempfile.TemporaryDirectory() as tmp:
+        rc, _, bad, err = check(a.loader, synthetic_btf(tmp), 'riscv')
+        if rc != 1 or bad != ['struct pt_regs.orig_a0']:
+            fails.append(f'riscv × BTF without pt_regs.orig_a0: exit {rc}, unresolved {bad} {err}')
+    text = '\n'.join([f'CO-RE check: {len(objects)} objects × {len(rows)} kernels, offline '
+                      f'({a.loader}); BTF ready in {t1 - t0:.1f} s, checks {time.time() - t1:.1f} s', '',
+                      '| kernel | arch | ' + ' | '.join(o for o, _ in objects) + ' |',
+                      '|---|---|' + '---|' * len(objects)] + table + [
+                      '', f'synthetic BTF without riscv pt_regs.orig_a0: riscv object -> exit {rc}, '
+                      f'unresolved {", ".join(bad)}', ''] + [f'FAIL {f}' for f in fails] +
+                     [f'corecheck: {len(objects) * len(rows) + 1 - len(fails)} checks as expected, {len(fails)} not'])
+    print(text)
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, 'table.md'), 'w') as f:
+        f.write(text + '\n')
+    return 1 if fails else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
