@@ -1,10 +1,39 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 """Write the C adapter for one architecture's skeleton (loader/object.c.in),
-filling in the embedded object's size and SHA-256."""
+filling in the embedded object's size and SHA-256, and the minimal BTFs it carries for
+kernels without BTF (--min-btf DIR: DIR/index.txt, written by vmlinux/min-btf.py)."""
 import argparse
 import hashlib
 import pathlib
+
+
+def c_string(s):
+    return '"%s"' % s.replace('\\', '\\\\').replace('"', '\\"')
+
+
+def min_btfs(name, directory):
+    """(C definitions, table name, count) of the BTFs listed in DIRECTORY/index.txt,
+    each checked against the SHA-256 the index records."""
+    if not directory:
+        return '', 'NULL', 0
+    rows = [l.split() for l in (directory / 'index.txt').read_text().splitlines()
+            if l.strip() and not l.startswith('#')]
+    out, entries, arrays = [], [], {}  # releases with identical BTF share one array
+    for release, suite, package, version, _deb_sha, btf_sha, size in rows:
+        blob = (directory / f'{release}.btf').read_bytes()
+        if hashlib.sha256(blob).hexdigest() != btf_sha or len(blob) != int(size):
+            raise SystemExit(f'gen-object.py: {directory}/{release}.btf does not match index.txt; '
+                             f'regenerate with vmlinux/min-btf.py {name}')
+        if btf_sha not in arrays:
+            arrays[btf_sha] = f'btf_{name}_{len(arrays)}'
+            out.append(f'static const unsigned char {arrays[btf_sha]}[] = {{ {",".join(map(str, blob))} }};')
+        entries.append(f'\t{{ {c_string(release)}, {c_string(package)}, {c_string(version)}, '
+                       f'{arrays[btf_sha]}, sizeof({arrays[btf_sha]}) }},  /* {suite} */')
+    if not rows:
+        return '', 'NULL', 0
+    out.append(f'static const struct hbc_kernel_btf btfs_{name}[] = {{\n' + '\n'.join(entries) + '\n};\n')
+    return '\n'.join(out), f'btfs_{name}', len(rows)
 
 
 def main():
@@ -15,7 +44,13 @@ def main():
     ap.add_argument('--object', required=True, type=pathlib.Path)
     ap.add_argument('--template', required=True, type=pathlib.Path)
     ap.add_argument('--output', required=True, type=pathlib.Path)
+    ap.add_argument('--min-btf', type=pathlib.Path, help='directory with index.txt')
+    ap.add_argument('--depfile', type=pathlib.Path, help='make-style list of the files read')
     a = ap.parse_args()
+    defs, table, count = min_btfs(a.name, a.min_btf)
+    if a.depfile:
+        read = sorted(a.min_btf.glob('*')) if a.min_btf else []
+        a.depfile.write_text(f'{a.output}: ' + ' '.join(str(p) for p in read) + '\n')
 
     blob = a.object.read_bytes()
     values = {
@@ -24,6 +59,9 @@ def main():
         'MACHINES': ', '.join('"%s"' % m for m in a.machines.split(',')),
         'SIZE': str(len(blob)),
         'SHA256': hashlib.sha256(blob).hexdigest(),
+        'BTFS': defs,
+        'BTF_TABLE': table,
+        'BTF_COUNT': str(count),
     }
     text = a.template.read_text()
     for key, value in values.items():

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "corecheck.h"
 #include "format.h"
+#include "kbtf.h"
 #include "objects.h"
 #include "probe.h"
 
@@ -33,6 +34,7 @@ struct options {
 	const char *config;
 	const char *check_btf;		/* --check-btf FILE */
 	const char *arch;		/* --arch NAME: the object to check */
+	const char *btf;		/* --btf FILE: instead of the kernel's */
 	enum hbc_attach_mode attach;
 	enum hbc_buffer_kind buffer;
 	unsigned long count;		/* 0: forever */
@@ -77,8 +79,11 @@ static void usage(FILE *out)
 		"                       BTF in FILE (raw, e.g. a copy of /sys/kernel/btf/vmlinux, or an\n"
 		"                       ELF with .BTF); exit 0 all resolved, 1 not, 2 bad input. Needs\n"
 		"                       root (libbpf probes this kernel; nothing stays loaded), not BTF\n"
-		"      --arch NAME      with --check-btf: the object of NAME (x86, arm64, riscv, or a\n"
+		"      --arch NAME      with --check-btf: the object of NAME (x86, arm64, riscv, arm, or a\n"
 		"                       uname -m value) instead of this machine's\n"
+		"      --btf FILE       the kernel's types from FILE (raw BTF or an ELF with .BTF)\n"
+		"                       instead of " HBC_KERNEL_BTF " or the BTF this build carries\n"
+		"                       for kernels without it\n"
 		"      --attach MODE    auto (default), ksyscall or tracepoint\n"
 		"      --buffer KIND    auto (default: ring where the kernel has it), ring or perf\n"
 		"      --pages N        perf buffer pages per CPU, a power of 2 (default %d)\n"
@@ -122,7 +127,7 @@ static int parse_choice(const char *opt, const char *s, const char *const *names
 	return -EINVAL;
 }
 
-enum { OPT_CHECK = 256, OPT_ATTACH, OPT_PAGES, OPT_BUFFER, OPT_CHECK_BTF, OPT_ARCH };
+enum { OPT_CHECK = 256, OPT_ATTACH, OPT_PAGES, OPT_BUFFER, OPT_CHECK_BTF, OPT_ARCH, OPT_BTF };
 
 /* Returns 0 to run, 1 when done (help/version printed), or -EINVAL. */
 static int parse_args(int argc, char **argv, struct options *o)
@@ -133,6 +138,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "count", required_argument, NULL, 'n' },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "check-btf", required_argument, NULL, OPT_CHECK_BTF },
+		{ "btf", required_argument, NULL, OPT_BTF },
 		{ "arch", required_argument, NULL, OPT_ARCH },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "pages", required_argument, NULL, OPT_PAGES },
@@ -154,6 +160,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_CHECK: o->check = true; break;
 		case OPT_CHECK_BTF: o->check_btf = optarg; break;
+		case OPT_BTF: o->btf = optarg; break;
 		case OPT_ARCH: o->arch = optarg; break;
 		case OPT_ATTACH:
 			if (parse_choice("--attach", optarg, hbc_attach_names, HBC_ATTACH_MODES, &choice))
@@ -187,6 +194,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fprintf(stderr, PROG ": --arch goes with --check-btf\n");
 		return -EINVAL;
 	}
+	if (o->btf && o->check_btf) {
+		fprintf(stderr, PROG ": --btf does not go with --check-btf (which names its own file)\n");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -197,8 +208,14 @@ static void print_version(void)
 	for (size_t i = 0; i < hbc_objects_count; i++) {
 		const struct hbc_object *o = hbc_objects[i];
 
+		size_t bytes = 0;
+
 		printf("object %-6s machine %-8s %6zu bytes  sha256 %s\n", o->name, o->machines[0],
 		       o->size, o->sha256);
+		for (size_t k = 0; k < o->btfs_count; k++)
+			bytes += o->btfs[k].size;
+		if (o->btfs_count)
+			printf("  btf for %zu kernel releases without BTF (%zu bytes)\n", o->btfs_count, bytes);
 	}
 }
 
@@ -312,9 +329,10 @@ static int trace(struct tally *t, struct hbc_buffer *b, struct hbc_attach *a)
 	return err ? err : drained;
 }
 
-static int open_object(const struct hbc_object *obj, struct hbc_progs *p)
+static int open_object(const struct hbc_object *obj, const struct hbc_btf *btf, struct hbc_progs *p)
 {
-	int err = obj->open(p, NULL);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf->custom_path);
+	int err = obj->open(p, &opts);
 
 	if (err)
 		fprintf(stderr, PROG ": cannot open the %s BPF object: %s\n", obj->name,
@@ -343,7 +361,8 @@ static int setup_signals(void)
 }
 
 /* Load, configure, open the buffer, attach: then --check's report, or the trace. */
-static int run(const struct options *o, const struct hbc_object *obj, const struct hbc_config *cfg)
+static int run(const struct options *o, const struct hbc_object *obj, const struct hbc_btf *btf,
+	       const struct hbc_config *cfg)
 {
 	struct tally t = { .opt = o };
 	struct hbc_buffer_ops ops = { .record = on_record, .lost = on_lost, .ctx = &t };
@@ -352,7 +371,7 @@ static int run(const struct options *o, const struct hbc_object *obj, const stru
 	struct hbc_buffer *buf = NULL;
 	int kind, err;
 
-	err = open_object(obj, &p);
+	err = open_object(obj, btf, &p);
 	if (err)
 		return err;
 	hbc_attach_plan(&a, &p, o->attach);
@@ -367,8 +386,8 @@ static int run(const struct options *o, const struct hbc_object *obj, const stru
 	if (!err)
 		err = hbc_attach_link(&a, &p);
 	if (!err && o->check)
-		printf("check: ok: object %s (%zu bytes, sha256 %s), attached %s\n", obj->name,
-		       obj->size, obj->sha256, hbc_attach_names[a.mode]);
+		printf("check: ok: object %s (%zu bytes, sha256 %s), btf %s, attached %s\n",
+		       obj->name, obj->size, obj->sha256, btf->what, hbc_attach_names[a.mode]);
 	else if (!err)
 		err = trace(&t, buf, &a);
 	hbc_attach_detach(&a);
@@ -403,6 +422,7 @@ int main(int argc, char **argv)
 {
 	struct options o = { .attach = HBC_ATTACH_AUTO, .buffer = HBC_BUFFER_AUTO, .pages = DEFAULT_PAGES };
 	struct hbc_config cfg = {};
+	struct hbc_btf btf = { .fd = -1 };
 	const struct hbc_object *obj;
 	char err[512];
 	int ret;
@@ -424,26 +444,27 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": %s\n", err);
 		return EXIT_USAGE;
 	}
+	libbpf_set_print(o.verbose ? libbpf_print : NULL);
+	ret = hbc_btf_choose(&btf, obj, o.btf);
+	if (ret) {
+		ret = ret == -EINVAL ? EXIT_USAGE : 1;
+		goto out;
+	}
 	if (!hbc_have_privileges()) {
 		fprintf(stderr, PROG ": needs root, or CAP_BPF and CAP_PERFMON: run it with sudo\n");
 		ret = 1;
 		goto out;
 	}
-	if (access(HBC_KERNEL_BTF, R_OK)) {
-		fprintf(stderr, PROG ": this kernel has no BTF (" HBC_KERNEL_BTF "); it needs a "
-			"kernel built with CONFIG_DEBUG_INFO_BTF=y\n");
-		ret = 1;
-		goto out;
-	}
-	libbpf_set_print(o.verbose ? libbpf_print : NULL);
+	fprintf(stderr, "btf: %s\n", btf.what);
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (setup_signals()) {
 		ret = 1;
 		goto out;
 	}
-	ret = run(&o, obj, &cfg) ? 1 : 0;
+	ret = run(&o, obj, &btf, &cfg) ? 1 : 0;
 out:
+	hbc_btf_release(&btf);
 	hbc_config_free(&cfg);
 	return ret;
 }

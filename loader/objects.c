@@ -23,6 +23,14 @@ const struct hbc_object *hbc_object_for(const char *key)
 	return hbc_object_for_machine(key);
 }
 
+const struct hbc_kernel_btf *hbc_object_btf(const struct hbc_object *o, const char *release)
+{
+	for (size_t i = 0; i < o->btfs_count; i++)
+		if (strcmp(o->btfs[i].release, release) == 0)
+			return &o->btfs[i];
+	return NULL;
+}
+
 void hbc_objects_machines(char *buf, size_t len)
 {
 	size_t used = 0;

@@ -23,6 +23,15 @@ struct hbc_progs {
 	__u64 *(*dropped)(void *skel);		/* ring buffer drop counter, after load */
 };
 
+/* A minimal BTF for one kernel release, made from its DWARF (vmlinux/<name>/min-btf/). */
+struct hbc_kernel_btf {
+	const char *release;			/* uname -r */
+	const char *package;			/* the kernel package it was made from */
+	const char *version;			/* and its version */
+	const unsigned char *data;
+	size_t size;
+};
+
 struct hbc_object {
 	const char *name;			/* arch table name, e.g. "arm64" */
 	const char *target;			/* __TARGET_ARCH_<target> */
@@ -31,6 +40,8 @@ struct hbc_object {
 	const char *sha256;			/* of the embedded object */
 	int (*open)(struct hbc_progs *p, const struct bpf_object_open_opts *opts);
 	const void *(*elf)(size_t *size);	/* the embedded object's bytes */
+	const struct hbc_kernel_btf *btfs;	/* for kernels without BTF, by release */
+	size_t btfs_count;
 };
 
 extern const struct hbc_object *const hbc_objects[];
@@ -41,6 +52,9 @@ const struct hbc_object *hbc_object_for_machine(const char *machine);
 
 /* The object named @key (arch table name) or built for @key (a uname -m value), or NULL. */
 const struct hbc_object *hbc_object_for(const char *key);
+
+/* The minimal BTF @o carries for kernel @release, or NULL. */
+const struct hbc_kernel_btf *hbc_object_btf(const struct hbc_object *o, const char *release);
 
 /* "x86_64, aarch64, riscv64": every machine this build carries. */
 void hbc_objects_machines(char *buf, size_t len);

@@ -5,10 +5,14 @@ out of the .deb once and cached by the .deb's SHA-256:
   cache/kernels/<sha>/{vmlinuz,release,config}   vmlinuz decompressed where QEMU needs it
   cache/btf/<sha>.btf                             the raw BTF blob of the image
 An image is a raw Image or ELF, an x86 bzImage, an EFI zboot PE, or holds a
-gzip/xz/zstd/lz4/bzip2 stream; BTF is found by its header (magic 0xeB9F)."""
+gzip/xz/zstd/lz4/bzip2 stream; BTF is found by its header (magic 0xeB9F).
+A kernel built without BTF (Debian's armhf) gets it from its DWARF instead: the image
+package's "linux-image-<release>-dbg" of the same version, through pahole -J; the .how
+file next to the BTF names the -dbg package, its SHA-256 and the pahole version."""
 import bz2
 import lzma
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -145,18 +149,62 @@ def _prepare(deb, out):
         os.rename(os.path.join(tmp, 'out'), out)
 
 
-def btf(deb):
-    """The path of the BTF of DEB's kernel (cache/btf/<sha>.btf), extracted once."""
+def release_of(pin):
+    """The kernel release of an image package (linux-image-6.1.0-50-armmp, linux-binary-...)."""
+    return re.sub(r'^linux-(image|binary)-', '', pin.package)
+
+
+def dbg_of(pin):
+    """The pin of PIN's -dbg package (same suite and version, SHA-256 from the index)."""
+    name = f'linux-image-{release_of(pin)}-dbg'
+    apt = debian.Apt(pin.suite, pin.arch)
+    if not apt.record(name, pin.version):
+        raise debian.ArchiveError(f'{name} {pin.version} is not in {pin.suite}/{pin.arch}: no DWARF '
+                                  f'for {pin.package}; refresh the pins (ci/pins.py refresh FILE)')
+    return apt.pins([(name, pin.version)])[0]
+
+
+def dwarf_btf(pin, out):
+    """pahole -J of the vmlinux in PIN's -dbg package into OUT; the description for .how."""
+    dbg = dbg_of(pin)
+    deb = debian.fetch([dbg], f'the -dbg of {pin.package}')[0]
+    rel = release_of(pin)
+    members = [f'./usr/lib/debug/boot/vmlinux-{rel}', f'./usr/lib/debug/lib/modules/{rel}/vmlinux']
+    with tempfile.TemporaryDirectory(dir=debian.cache('btf')) as tmp:
+        # one of them is the file, the other a symlink to it (which one changed in 7.x)
+        subprocess.run(['sh', '-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" "$3" "$4" 2>/dev/null; true',
+                        'sh', deb, tmp, *members], check=True)
+        found = [os.path.join(tmp, m) for m in members if os.path.isfile(os.path.join(tmp, m))
+                 and not os.path.islink(os.path.join(tmp, m))]
+        if not found:
+            raise debian.ArchiveError(f'no vmlinux ({" or ".join(members)}) in {deb}')
+        subprocess.run(['pahole', '-J', '-j', '--btf_gen_floats', f'--btf_encode_detached={out}', found[0]],
+                       check=True, capture_output=True)
+    pahole = subprocess.run(['pahole', '--version'], capture_output=True, text=True).stdout.strip()
+    return f'pahole {pahole} -J from the DWARF of {dbg.package} {dbg.version} (sha256 {dbg.sha256})'
+
+
+def btf(deb, pin=None):
+    """The path of the BTF of DEB's kernel (cache/btf/<sha>.btf), made once: cut out of
+    the image, or (given its PIN) generated from the DWARF of its -dbg package."""
     sha = debian.sha256(deb)
     path = debian.cache('btf', f'{sha}.btf')
-    if not os.path.exists(path):
-        found = find_btf(open(os.path.join(prepare(deb), 'vmlinuz'), 'rb').read())
-        if not found:
-            raise debian.ArchiveError(f'no BTF in the kernel image of {deb}')
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+    with debian.locked('btf', '.lock'):
+        if not os.path.exists(path):
+            _btf(deb, pin, path)
+    return path
+
+
+def _btf(deb, pin, path):
+    found = find_btf(open(os.path.join(prepare(deb), 'vmlinuz'), 'rb').read())
+    if found:
         with open(path + '.tmp', 'wb') as f:
             f.write(found[0])
-        os.rename(path + '.tmp', path)
-        with open(path + '.how', 'w') as f:
-            f.write(found[1] + '\n')
-    return path
+        how = found[1]
+    elif pin:
+        how = dwarf_btf(pin, path + '.tmp')
+    else:
+        raise debian.ArchiveError(f'no BTF in the kernel image of {deb}')
+    with open(path + '.how', 'w') as f:
+        f.write(how + '\n')
+    os.rename(path + '.tmp', path)

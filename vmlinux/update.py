@@ -58,7 +58,7 @@ def pin_of(row):
 def generate(row):
     pin = pin_of(row)
     deb = debian.fetch([pin], PINS)[0]
-    btf = kimage.btf(deb)
+    btf = kimage.btf(deb, pin)
     dump = sh('bpftool', 'btf', 'dump', 'file', btf)
     for struct in ('task_struct', 'pt_regs'):
         if not re.search(rf"^\[\d+\] STRUCT '{struct}'", dump, re.M):

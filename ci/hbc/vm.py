@@ -305,13 +305,13 @@ class Runner:
             found.append(os.path.join(d, debs[-1]))
         return found
 
-    def initramfs(self, entry, work, root_path):
+    def initramfs(self, entry, work, root_path, btfs):
         """The shared root plus this run's overlay: the test and its unit, env, both repositories."""
         deb, prev = self.packages(entry)
         nonce = os.environ.get('HBC_VM_NONCE') or secrets.token_hex(8)
         field = lambda d, f: debian.run(['dpkg-deb', '-f', d, f]).strip()
         env = {'HBC_NONCE': nonce, 'HBC_PKG': field(deb, 'Package'), 'HBC_OBJECT': entry.row['name'],
-               'HBC_MACHINES': entry.row['machines'], 'HBC_VERSION': field(deb, 'Version'),
+               'HBC_MACHINES': entry.row['machines'], 'HBC_BTF': entry.row['btf'], 'HBC_VERSION': field(deb, 'Version'),
                'HBC_PREVIOUS': field(prev, 'Version'), 'HBC_STEP_TIMEOUT': self.limits['test-timeout'] // 3,
                'HBC_GUEST_TIMEOUT': self.limits['test-timeout'] - 10}
         top, units = f'{work}/overlay', f'{work}/overlay/etc/systemd/system'
@@ -320,6 +320,8 @@ class Runner:
         shutil.copytree(os.path.join(self.pkgdir, 'previous/apt'), f'{top}/hbc/repo-prev')
         shutil.copytree(os.path.join(TOP, 'packaging/debian'), f'{top}/hbc/src/debian')  # its autopkgtest,
         open(f'{top}/hbc/src/debian/files', 'w').close()  # ... as a built tree: no dpkg-dev needed
+        shutil.copy(btfs[0], f'{top}/hbc/kernel.btf')
+        shutil.copy(btfs[1], f'{top}/hbc/other.btf')
         for src, dst in [(os.environ.get('HBC_VM_GUEST_TEST') or 'tests/vm/guest.sh', 'hbc/test.sh'),
                          ('tests/vm/run.sh', 'hbc/run.sh'), ('tests/lib/checks.sh', 'hbc/checks.sh'),
                          ('tests/lib/scenario.sh', 'hbc/scenario.sh'), ('tests/vm/hbc-test.service', 'hbc-test.service')]:
@@ -349,12 +351,28 @@ class Runner:
         self.packages(entry)
         try:
             kdir = kimage.prepare(debian.fetch([entry.pin], KERNEL_PINS)[0])
+            btfs = self.btf_files(entry)
         except (debian.ArchiveError, subprocess.CalledProcessError) as e:
             raise StageError('kernel', f'{entry.pin.package} {entry.pin.version}: {e}')
         root_path, root_suite = root(entry)
         if root_suite != entry.suite:
             res.notes.append(f'guest root: {root_suite} (none pinned for {entry.suite})')
-        return kdir, self.initramfs(entry, work, root_path)
+        return kdir, self.initramfs(entry, work, root_path, btfs)
+
+    def btf_files(self, entry):
+        """For the guest's --btf checks: this kernel's BTF (cut from its package, or the
+        minimal one the loader embeds for it) and another architecture's kernel BTF."""
+        if entry.row['btf'] == 'embedded':
+            own = os.path.join(TOP, 'vmlinux', entry.row['name'], 'min-btf', f'{entry.label}.btf')
+            if not os.path.exists(own):
+                raise debian.ArchiveError(f'no embedded BTF for {entry.label} ({os.path.relpath(own, TOP)}): '
+                                          f'run vmlinux/min-btf.py {entry.row["name"]}')
+        else:
+            own = kimage.btf(debian.fetch([entry.pin], KERNEL_PINS)[0])
+        kinds = {r['debarch']: r['btf'] for r in arches.rows()}
+        other = next(p for p in debian.read_pins(KERNEL_PINS)[0]
+                     if p.arch != entry.pin.arch and kinds.get(p.arch) == 'kernel')
+        return own, kimage.btf(debian.fetch([other], KERNEL_PINS)[0])
 
     def qemu(self, entry, accel, kdir, work, log):
         row = entry.row

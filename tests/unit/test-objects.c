@@ -1,19 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The object table compiled into the loader.
- *   test-objects MACHINE NAME   MACHINE maps to the object NAME ('-': to none)
+ *   test-objects MACHINE NAME [BTF]  MACHINE maps to the object NAME ('-': to none);
+ *                                    BTF "kernel" or "embedded" (arch/arches.txt)
  *   test-objects --list LIST    the carried machines read "LIST"
  */
 #include <string.h>
 #include "objects.h"
 #include "tap.h"
 
+/* The minimal BTFs an object carries: BTF blobs, each found by its release, and only by it. */
+static void check_btfs(const struct hbc_object *o, const char *kind)
+{
+	size_t bad = 0;
+
+	if (strcmp(kind, "embedded") == 0)
+		tap_ok(o->btfs_count > 0, "an architecture whose kernels lack BTF carries some");
+	else
+		tap_ok(o->btfs_count == 0, "an architecture whose kernels have BTF carries none");
+	for (size_t i = 0; i < o->btfs_count; i++) {
+		const struct hbc_kernel_btf *k = &o->btfs[i];
+
+		if (k->size < 24 || k->data[0] != 0x9f || k->data[1] != 0xeb || !k->release[0] ||
+		    hbc_object_btf(o, k->release) != k)
+			bad++;
+	}
+	tap_ok(bad == 0, "each carried BTF starts with the BTF magic and is found by its release");
+	tap_ok(hbc_object_btf(o, "0.0.0-none") == NULL, "an unknown release finds none");
+}
+
 int main(int argc, char **argv)
 {
 	char buf[256];
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: test-objects MACHINE NAME|- or --list 'a, b'\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: test-objects MACHINE NAME|- [BTF] or --list 'a, b'\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "--list") == 0) {
@@ -35,6 +56,8 @@ int main(int argc, char **argv)
 		tap_streq(o->name, argv[2], "object name");
 		tap_ok(o->size > 0 && strlen(o->sha256) == 64, "size and sha256 recorded");
 		tap_ok(o->open != NULL, "skeleton opener present");
+		if (argc == 4)
+			check_btfs(o, argv[3]);
 	}
 	return tap_done();
 }

@@ -78,7 +78,16 @@ expect "uname -m $m is a machine of $HBC_OBJECT ($HBC_MACHINES)" grep -qx "$m" <
 expect "systemd is PID 1 ($(readlink /proc/1/exe))" test "$(readlink /proc/1/exe)" = "$(readlink -f /lib/systemd/systemd)"
 systemctl --failed --no-legend --plain | sed 's/^/    failed unit| /'
 expect "systemd: multi-user.target is $(systemctl is-active multi-user.target)" systemctl -q is-active multi-user.target
-expect "the kernel has BTF (/sys/kernel/btf/vmlinux)" test -r /sys/kernel/btf/vmlinux
+# HBC_BTF (arch/arches.txt): "kernel" where the distribution's kernels have BTF;
+# "embedded" where they do not and the loader carries a minimal BTF per release
+if [ "$HBC_BTF" = embedded ]; then
+	expect "the kernel has no BTF, as its distribution builds it (no /sys/kernel/btf/vmlinux)" \
+		test ! -e /sys/kernel/btf/vmlinux
+	want_btf="embedded for $(uname -r) "
+else
+	expect "the kernel has BTF (/sys/kernel/btf/vmlinux)" test -r /sys/kernel/btf/vmlinux
+	want_btf="kernel (/sys/kernel/btf/vmlinux)"
+fi
 expect "the kernel has kprobes (/sys/bus/event_source/devices/kprobe)" \
 	test -e /sys/bus/event_source/devices/kprobe/type
 # Kprobes are not enough for ksyscall: some kernels refuse a probe on the execve syscall's
@@ -144,12 +153,33 @@ show "$W/check.err" check
 attach=$(sed -n 's/^check: ok: .*, attached \([a-z]*\)$/\1/p' "$W/check.out")
 expect "--check attaches $want (got ${attach:-nothing})" test "$attach" = "$want"
 attach=${attach:--}
-# the offline CO-RE check of this kernel's own BTF, from the package (tests/corecheck checks
-# the same kernels' BTF offline: both must say ok)
-timeout "$T" "$tool" --check-btf /sys/kernel/btf/vmlinux >"$W/check-btf.out" 2>&1
+btf=$(sed -n 's/^check: ok: .*, btf \(.*\), attached [a-z]*$/\1/p' "$W/check.out")
+expect "--check relocates against the BTF expected: ${btf:-none reported}" \
+	test "${btf#"$want_btf"}" != "$btf"
+if [ "$HBC_BTF" = embedded ]; then
+	# no kernel BTF to check here; tests/corecheck checks every embedded BTF offline
+	ok "--check-btf: skipped, this kernel has no BTF of its own (the embedded ones are checked at build time)"
+else
+	# the offline CO-RE check of this kernel's own BTF, from the package (tests/corecheck
+	# checks the same kernels' BTF offline: both must say ok)
+	timeout "$T" "$tool" --check-btf /sys/kernel/btf/vmlinux >"$W/check-btf.out" 2>&1
+	rc=$?
+	show "$W/check-btf.out" check-btf
+	expect "--check-btf /sys/kernel/btf/vmlinux: exit $rc, $(tail -n 1 "$W/check-btf.out")" test "$rc" = 0
+fi
+# --btf FILE: /hbc/kernel.btf is this kernel's BTF as the host has it (cut from the
+# package, or the embedded one's file); /hbc/other.btf is another architecture's, which
+# must fail to load: proof that libbpf relocated against the file given
+timeout "$T" "$tool" --check --btf /hbc/kernel.btf >"$W/btf.out" 2>"$W/btf.err"
 rc=$?
-show "$W/check-btf.out" check-btf
-expect "--check-btf /sys/kernel/btf/vmlinux: exit $rc, $(tail -n 1 "$W/check-btf.out")" test "$rc" = 0
+expect "--check --btf /hbc/kernel.btf: exit $rc, $(grep -m1 '^btf: ' "$W/btf.err")" \
+	grep -q "^check: ok: .*, btf /hbc/kernel.btf (--btf), attached $attach\$" "$W/btf.out"
+timeout "$T" "$tool" --check --btf /hbc/other.btf >"$W/btf.out" 2>"$W/btf.err"
+rc=$?
+expect "--check --btf /hbc/other.btf (another architecture's): exit $rc (1), $(tail -n 1 "$W/btf.err")" test "$rc" = 1
+timeout "$T" "$tool" --check --btf /etc/os-release >"$W/btf.out" 2>"$W/btf.err"
+rc=$?
+expect "--btf of a file without BTF: exit $rc (2), $(head -n 1 "$W/btf.err")" test "$rc" = 2
 
 begin trace
 trace_scenario "$bin" "$tag" 1000 2000 "$tool"

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * Where the kernel's types for CO-RE come from: the running kernel's own BTF, a file
+ * given with --btf, or a minimal BTF this build carries for the running kernel release
+ * (kernels built without CONFIG_DEBUG_INFO_BTF, e.g. Debian's armhf).
+ */
+#ifndef HBC_KBTF_H
+#define HBC_KBTF_H
+
+#include "objects.h"
+
+enum hbc_btf_source { HBC_BTF_KERNEL, HBC_BTF_FILE, HBC_BTF_EMBEDDED };
+
+struct hbc_btf {
+	enum hbc_btf_source source;
+	const char *custom_path;	/* for bpf_object_open_opts.btf_custom_path; NULL: the kernel's */
+	char fd_path[32];		/* /proc/self/fd/N of the embedded BTF's memfd */
+	int fd;
+	char what[192];			/* for "btf: ..." and --check */
+};
+
+/*
+ * Choose the BTF for @obj on this kernel: @file (--btf) if given, else the kernel's, else
+ * the embedded one for this release. Prints why on failure. 0; -EINVAL: @file is no BTF
+ * (a usage error); -ENOENT: this kernel has no BTF and none is carried for it; -errno.
+ */
+int hbc_btf_choose(struct hbc_btf *b, const struct hbc_object *obj, const char *file);
+void hbc_btf_release(struct hbc_btf *b);
+
+#endif /* HBC_KBTF_H */
