@@ -9,6 +9,7 @@
 #include <linux/bpf.h>
 #include <bpf/libbpf.h>
 #include "corecheck.h"
+#include "kbtf.h"
 #include "format.h"
 
 #define PROG "hello-buffer-config"
@@ -426,7 +427,7 @@ int hbc_corecheck(const struct hbc_object *obj, const char *path, bool json)
 
 	if (!target) {
 		fprintf(stderr, PROG ": %s: no BTF in it (raw BTF or an ELF with .BTF): %s\n", path,
-			strerror(errno));
+			hbc_btf_parse_error(errno));
 		return 2;
 	}
 #ifndef HBC_HAVE_BPF_OBJECT_PREPARE

@@ -6,10 +6,16 @@
 #include <sys/mman.h>
 #include <sys/utsname.h>
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include "kbtf.h"
 #include "probe.h"
 
 #define PROG "hello-buffer-config"
+
+const char *hbc_btf_parse_error(int err)
+{
+	return err < __LIBBPF_ERRNO__START ? strerror(err) : "neither raw BTF nor an ELF file";
+}
 
 static int use_file(struct hbc_btf *b, const char *file)
 {
@@ -17,7 +23,7 @@ static int use_file(struct hbc_btf *b, const char *file)
 
 	if (!btf) {
 		fprintf(stderr, PROG ": --btf %s: no BTF in it (raw BTF, e.g. a copy of "
-			HBC_KERNEL_BTF ", or an ELF with .BTF): %s\n", file, strerror(errno));
+			HBC_KERNEL_BTF ", or an ELF with .BTF): %s\n", file, hbc_btf_parse_error(errno));
 		return -EINVAL;
 	}
 	btf__free(btf);

@@ -26,5 +26,7 @@ struct hbc_btf {
  */
 int hbc_btf_choose(struct hbc_btf *b, const struct hbc_object *obj, const char *file);
 void hbc_btf_release(struct hbc_btf *b);
+/* Why btf__parse() failed with @err (its errno): strerror, or libbpf's "not ELF" in words. */
+const char *hbc_btf_parse_error(int err);
 
 #endif /* HBC_KBTF_H */

@@ -194,11 +194,12 @@ expect "active: $(systemctl is-active "$unit")" test "$(systemctl is-active "$un
 live
 rc=$?
 expect "the service is live, its journal says: $(journal | grep -m1 '^attached: ')" test "$rc" = 0
-"$bin"
+setpriv --reuid=0 --regid=0 --clear-groups "$bin"  # as in tests/lib/scenario.sh
 setpriv --reuid=1000 --regid=1000 --clear-groups "$bin"
 setpriv --reuid=2000 --regid=2000 --clear-groups "$bin"
 wait_for 30 $$ jrecord "$bin" 2000 'Hello World'
 journal | grep -F " $bin " | sed 's/^/    journal| /'
+jrecord "$bin" 0 "r-$tag" || journal | tail -n 12 | sed 's/^/    journal tail| /'
 expect "journal: uid 0 ran $bin, message r-$tag" jrecord "$bin" 0 "r-$tag"
 expect "journal: uid 1000 ran $bin, message u-$tag" jrecord "$bin" 1000 "u-$tag"
 expect "journal: uid 2000 ran $bin, message Hello World" jrecord "$bin" 2000 'Hello World'
