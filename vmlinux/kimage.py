@@ -166,6 +166,9 @@ def dbg_of(pin):
 
 def dwarf_btf(pin, out):
     """pahole -J of the vmlinux in PIN's -dbg package into OUT; the description for .how."""
+    if not shutil.which('pahole'):
+        raise debian.ArchiveError(f'{pin.package} has no BTF and pahole is missing to make it from '
+                                  f'its DWARF: apt-get install dwarves')
     dbg = dbg_of(pin)
     deb = debian.fetch([dbg], f'the -dbg of {pin.package}')[0]
     rel = release_of(pin)
