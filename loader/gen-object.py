@@ -6,6 +6,10 @@ kernels without BTF (--min-btf DIR: DIR/index.txt, written by vmlinux/min-btf.py
 import argparse
 import hashlib
 import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / 'vmlinux'))
+import btfindex  # noqa: E402
 
 
 def c_string(s):
@@ -13,18 +17,15 @@ def c_string(s):
 
 
 def min_btfs(name, directory):
-    """(C definitions, table name, count) of the BTFs listed in DIRECTORY/index.txt,
-    each checked against the SHA-256 the index records."""
+    """(C definitions, table name, count) of the BTFs listed in DIRECTORY/index.txt."""
     if not directory:
         return '', 'NULL', 0
-    rows = [l.split() for l in (directory / 'index.txt').read_text().splitlines()
-            if l.strip() and not l.startswith('#')]
+    try:
+        rows = btfindex.read(directory)
+    except btfindex.Stale as e:
+        raise SystemExit(f'gen-object.py: {e}; regenerate with vmlinux/min-btf.py {name}')
     out, entries, arrays = [], [], {}  # releases with identical BTF share one array
-    for release, suite, package, version, _deb_sha, btf_sha, size in rows:
-        blob = (directory / f'{release}.btf').read_bytes()
-        if hashlib.sha256(blob).hexdigest() != btf_sha or len(blob) != int(size):
-            raise SystemExit(f'gen-object.py: {directory}/{release}.btf does not match index.txt; '
-                             f'regenerate with vmlinux/min-btf.py {name}')
+    for release, suite, package, version, _deb_sha, btf_sha, _size, _path, blob in rows:
         if btf_sha not in arrays:
             arrays[btf_sha] = f'btf_{name}_{len(arrays)}'
             out.append(f'static const unsigned char {arrays[btf_sha]}[] = {{ {",".join(map(str, blob))} }};')

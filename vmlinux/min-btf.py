@@ -22,6 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 sys.path[:0] = [os.path.join(TOP, 'ci'), os.path.join(TOP, 'arch')]
 import arches  # noqa: E402
+import btfindex  # noqa: E402
 import kimage  # noqa: E402
 from hbc import debian  # noqa: E402
 
@@ -74,15 +75,16 @@ def generate(row, obj):
 
 def verify(row):
     out = os.path.join(HERE, row['name'], 'min-btf')
-    rows = [l.split() for l in open(os.path.join(out, 'index.txt')) if l.strip() and not l.startswith('#')]
+    try:
+        rows = btfindex.read(out)
+    except btfindex.Stale as e:
+        sys.exit(f'min-btf.py: {e}; run vmlinux/min-btf.py {row["name"]}')
     pins = {p.sha256: p for p in corpus(row)}
-    for release, suite, package, version, deb_sha, btf_sha, size in rows:
-        blob = open(os.path.join(out, f'{release}.btf'), 'rb').read()
-        if hashlib.sha256(blob).hexdigest() != btf_sha or len(blob) != int(size):
-            sys.exit(f'min-btf.py: {out}/{release}.btf does not match index.txt; run vmlinux/min-btf.py {row["name"]}')
-        if deb_sha not in pins:
-            sys.exit(f'min-btf.py: {release} ({package} {version}) is not in {CORPUS}; run vmlinux/min-btf.py {row["name"]}')
-    missing = set(pins) - {r[4] for r in rows}
+    for r in rows:
+        if r.deb_sha256 not in pins:
+            sys.exit(f'min-btf.py: {r.release} ({r.package} {r.version}) is not in {CORPUS}; '
+                     f'run vmlinux/min-btf.py {row["name"]}')
+    missing = set(pins) - {r.deb_sha256 for r in rows}
     if missing:
         sys.exit(f'min-btf.py: {len(missing)} kernel(s) of {CORPUS} have no min BTF '
                  f'({", ".join(pins[s].package for s in sorted(missing))}); run vmlinux/min-btf.py {row["name"]}')

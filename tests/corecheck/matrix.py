@@ -24,6 +24,7 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path[:0] = [os.path.join(TOP, 'ci'), os.path.join(TOP, 'arch'), os.path.join(TOP, 'vmlinux')]
 import arches  # noqa: E402
+import btfindex  # noqa: E402
 import kimage  # noqa: E402
 from hbc import debian  # noqa: E402
 
@@ -66,20 +67,22 @@ def embedded(loader):
     the BPF program changed), and cover the corpus: (report lines, failures, checks)."""
     lines, fails, n = [], [], 0
     for row in (r for r in arches.rows() if r['btf'] == 'embedded'):
-        out = os.path.join(TOP, 'vmlinux', row['name'], 'min-btf')
-        releases = [l.split()[0] for l in open(os.path.join(out, 'index.txt')) if l.strip() and l[0] != '#']
-        n += len(releases) + 1
-        for release in releases:
-            rc, _, bad, err = check(loader, os.path.join(out, f'{release}.btf'), row['name'])
+        try:  # a file that does not match index.txt: min-btf.py --verify below says which
+            entries = btfindex.read(os.path.join(TOP, 'vmlinux', row['name'], 'min-btf'))
+        except btfindex.Stale:
+            entries = []
+        n += len(entries) + 1
+        for e in entries:
+            rc, _, bad, err = check(loader, e.path, row['name'])
             if rc != 0:
-                fails.append(f'{row["name"]} × embedded BTF for {release}: exit {rc}, unresolved '
+                fails.append(f'{row["name"]} × embedded BTF for {e.release}: exit {rc}, unresolved '
                              f'{", ".join(bad) or err}: stale; regenerate with vmlinux/min-btf.py {row["name"]}')
         verify = subprocess.run([sys.executable, os.path.join(TOP, 'vmlinux/min-btf.py'), '--verify', row['name']],
                                 capture_output=True, text=True)
         if verify.returncode:
             fails.append(verify.stderr.strip())
-        lines.append(f'embedded BTF of {row["name"]}: {len(releases)} kernel releases, '
-                     f'{len(releases) - len(fails)} serve the object; {verify.stdout.strip() or verify.stderr.strip()}')
+        lines.append(f'embedded BTF of {row["name"]}: {len(entries)} kernel releases, '
+                     f'{len(entries) - len(fails)} serve the object; {verify.stdout.strip() or verify.stderr.strip()}')
     return lines, fails, n
 
 
