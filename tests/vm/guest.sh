@@ -84,9 +84,11 @@ if [ "$HBC_BTF" = embedded ]; then
 	expect "the kernel has no BTF, as its distribution builds it (no /sys/kernel/btf/vmlinux)" \
 		test ! -e /sys/kernel/btf/vmlinux
 	want_btf="embedded for $(uname -r) "
+	kbtf=/hbc/kernel.btf  # for --check-btf: the file of the BTF the loader embeds for it
 else
 	expect "the kernel has BTF (/sys/kernel/btf/vmlinux)" test -r /sys/kernel/btf/vmlinux
 	want_btf="kernel (/sys/kernel/btf/vmlinux)"
+	kbtf=/sys/kernel/btf/vmlinux
 fi
 expect "the kernel has kprobes (/sys/bus/event_source/devices/kprobe)" \
 	test -e /sys/bus/event_source/devices/kprobe/type
@@ -156,11 +158,8 @@ attach=${attach:--}
 btf=$(sed -n 's/^check: ok: .*, btf \(.*\), attached [a-z]*$/\1/p' "$W/check.out")
 expect "--check relocates against the BTF expected: ${btf:-none reported}" \
 	test "${btf#"$want_btf"}" != "$btf"
-# the offline CO-RE check from the package, of this kernel's own BTF (tests/corecheck
-# checks the same kernels' BTF offline: both must say ok); a kernel without BTF: of the
-# file of the BTF the loader embeds for it (/hbc/kernel.btf)
-kbtf=/sys/kernel/btf/vmlinux
-[ "$HBC_BTF" = embedded ] && kbtf=/hbc/kernel.btf
+# the offline CO-RE check from the package, of this kernel's BTF as chosen in facts
+# (tests/corecheck checks the same kernels' BTF offline: both must say ok)
 timeout "$T" "$tool" --check-btf "$kbtf" >"$W/check-btf.out" 2>&1
 rc=$?
 show "$W/check-btf.out" check-btf
