@@ -1,14 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * hello-buffer-config: one record per execve(), with a per-uid message.
+ * hello-buffer-config: one record per exec attempt, with a per-uid message.
+ *
+ * An exec is seen in two halves (bpf/README.md says why):
+ *  - at its syscall's entry (execve, execveat, and their 32-bit compat entries), the
+ *    caller's pid, uid, command and the filename pointer are stashed per thread in
+ *    "pending";
+ *  - then either sched_process_exec (it succeeded: the path is the kernel's copy,
+ *    bprm->filename, so it never depends on the caller's page tables) or the syscall's
+ *    exit while the stash is still there (it failed: the path is read from the caller's
+ *    memory, which getname() has just faulted in, and the result is the errno).
+ * Each emits one variable-length record: the header plus path_len bytes.
+ *
+ * Two sets of entry/exit programs do the same; the loader enables one (bpf/README.md):
+ *  - ks_*: kprobes (ksyscall/kretsyscall, kprobe/kretprobe for the compat entries);
+ *  - tp_*: the syscalls/ tracepoints, and raw sys_enter/sys_exit for the compat entries
+ *    (the syscalls/ tracepoints skip compat system calls), for kernels without kprobes.
+ * exec_done (raw tracepoint sched_process_exec) serves both.
  *
  * Records go through the perf event array "output" (the book's way, any kernel) or,
  * where the kernel has them, a BPF ring buffer: one buffer shared by all CPUs, which
  * wakes the reader only when it has caught up.
- *
- * Two entry points produce identical records; the loader enables exactly one:
- *  - ksyscall/execve (kprobe on the syscall, preferred);
- *  - tp/syscalls/sys_enter_execve, for kernels built without kprobes.
  */
 #ifndef __VMLINUX_H__	/* meson force-includes vmlinux/<arch>/vmlinux.h (-include) */
 #include "vmlinux.h"
@@ -18,6 +30,9 @@
 #include <bpf/bpf_core_read.h>
 #include "hello-buffer-config.h"
 
+/* libbpf's BPF_KPROBE/BPF_PROG macros name every argument, and ctx, whether used or not. */
+#pragma clang diagnostic ignored "-Wunused-parameter"
+
 #if defined(bpf_target_riscv)
 /*
  * With syscall wrappers (riscv kernels from 6.6) the argument is read from the
@@ -26,6 +41,41 @@
  */
 #undef PT_REGS_PARM1_CORE_SYSCALL
 #define PT_REGS_PARM1_CORE_SYSCALL(x) BPF_CORE_READ((const struct pt_regs *)(x), orig_a0)
+#endif
+
+/*
+ * The 32-bit entries, where the architecture has them: the wrappers' symbols, the
+ * compat system call numbers (raw sys_enter sees them), whether the current system
+ * call is a compat one, and its arguments in the user registers.
+ */
+#if defined(bpf_target_x86)
+#define HBC_COMPAT 1
+#define COMPAT_NR_EXECVE 11		/* arch/x86/entry/syscalls/syscall_32.tbl */
+#define COMPAT_NR_EXECVEAT 358
+#define COMPAT_ARG0(r) BPF_CORE_READ((r), bx)
+#define COMPAT_ARG1(r) BPF_CORE_READ((r), cx)
+#define COMPAT_ARG4(r) BPF_CORE_READ((r), di)
+#define COMPAT_EXECVE "__ia32_compat_sys_execve"
+#define COMPAT_EXECVEAT "__ia32_compat_sys_execveat"
+/* TS_COMPAT: set by the 32-bit syscall entry, also for int $0x80 from a 64-bit process */
+static __always_inline bool compat_syscall(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, thread_info.status) & 0x0002;
+}
+#elif defined(bpf_target_arm64)
+#define HBC_COMPAT 1
+#define COMPAT_NR_EXECVE 11		/* the arm EABI numbers */
+#define COMPAT_NR_EXECVEAT 387
+#define COMPAT_ARG0(r) BPF_CORE_READ((r), regs[0])
+#define COMPAT_ARG1(r) BPF_CORE_READ((r), regs[1])
+#define COMPAT_ARG4(r) BPF_CORE_READ((r), regs[4])
+#define COMPAT_EXECVE "__arm64_compat_sys_execve"
+#define COMPAT_EXECVEAT "__arm64_compat_sys_execveat"
+/* TIF_32BIT: an AArch32 task; only those make compat system calls */
+static __always_inline bool compat_syscall(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, thread_info.flags) & (1UL << 22);
+}
 #endif
 
 char message[HBC_MESSAGE_LEN] = "Hello World";
@@ -54,6 +104,38 @@ struct {
 	__type(value, struct user_msg_t);
 } my_config SEC(".maps");
 
+/* What the entry saw, until the exec's outcome. */
+struct pending_exec {
+	__u64 filename;			/* the caller's pointer */
+	int pid;
+	int uid;
+	int dirfd;
+	unsigned int at_flags;
+	unsigned char syscall;
+	unsigned char flags;
+	char command[HBC_COMMAND_LEN];
+};
+
+/* By thread id. LRU: an exec whose outcome never came (a kill mid-exec) ages out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HBC_PENDING_MAX);
+	__type(key, u32);
+	__type(value, struct pending_exec);
+} pending SEC(".maps");
+
+/* A record with room for the longest path: too big for the 512-byte BPF stack. */
+struct record_buf {
+	char bytes[sizeof(struct data_t) + HBC_PATH_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct record_buf);
+} scratch SEC(".maps");
+
 /*
  * Wake the reader only once a batch has piled up; it also drains the ring every
  * poll interval by itself, so a quiet machine's records wait at most that long.
@@ -65,39 +147,236 @@ static __always_inline long ringbuf_wakeup(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline int emit_record(void *ctx, const char *pathname)
+/* Entry: stash what only the caller still has. */
+static __always_inline int exec_enter(const char *filename, int dirfd, unsigned int at_flags,
+				      unsigned char syscall, unsigned char flags)
 {
-	struct data_t data = {};
-	struct user_msg_t *p;
+	__u64 id = bpf_get_current_pid_tgid();
+	u32 tid = (u32)id;
+	struct pending_exec e = {
+		.filename = (__u64)filename,
+		.pid = id >> 32,
+		.uid = bpf_get_current_uid_gid() & 0xFFFFFFFF,
+		.dirfd = dirfd,
+		.at_flags = at_flags,
+		.syscall = syscall,
+		.flags = flags,
+	};
 
-	data.pid = bpf_get_current_pid_tgid() >> 32;
-	data.uid = bpf_get_current_uid_gid() & 0xFFFFFFFF;
-	bpf_get_current_comm(&data.command, sizeof(data.command));
-	bpf_probe_read_user_str(&data.path, sizeof(data.path), pathname);
+	bpf_get_current_comm(&e.command, sizeof(e.command));
+	bpf_map_update_elem(&pending, &tid, &e, BPF_ANY);
+	return 0;
+}
 
-	p = bpf_map_lookup_elem(&my_config, &data.uid);
+/* The record's message: the uid's from my_config, else the default. */
+static __always_inline void fill_message(struct data_t *d)
+{
+	struct user_msg_t *p = bpf_map_lookup_elem(&my_config, &d->uid);
+
 	if (p)
-		bpf_probe_read_kernel_str(&data.message, sizeof(data.message), p->message);
+		bpf_probe_read_kernel_str(&d->message, sizeof(d->message), p->message);
 	else
-		bpf_probe_read_kernel_str(&data.message, sizeof(data.message), message);
+		bpf_probe_read_kernel_str(&d->message, sizeof(d->message), message);
+}
 
+static __always_inline void fill_from_entry(struct data_t *d, const struct pending_exec *e)
+{
+	d->pid = e->pid;
+	d->uid = e->uid;
+	d->dirfd = e->dirfd;
+	d->at_flags = e->at_flags;
+	d->syscall = e->syscall;
+	d->flags = e->flags;
+	__builtin_memcpy(d->command, e->command, sizeof(d->command));
+}
+
+/* @n: what a bpf_probe_read_*_str() of the path returned (bytes with the NUL, or -errno). */
+static __always_inline int submit(void *ctx, struct data_t *d, long n)
+{
+	unsigned int len = 0;
+
+	if (n > 0)
+		len = (n - 1) & (HBC_PATH_MAX - 1);
+	else
+		d->flags |= HBC_F_NO_PATH;
+	d->path_len = len;
+	fill_message(d);
 	if (!use_ringbuf)
-		bpf_perf_event_output(ctx, &output, BPF_F_CURRENT_CPU, &data, sizeof(data));
-	else if (bpf_ringbuf_output(&records, &data, sizeof(data), ringbuf_wakeup()))
+		bpf_perf_event_output(ctx, &output, BPF_F_CURRENT_CPU, d, HBC_RECORD_HEADER + len);
+	else if (bpf_ringbuf_output(&records, d, HBC_RECORD_HEADER + len, ringbuf_wakeup()))
 		__sync_fetch_and_add(&ringbuf_dropped, 1);
 	return 0;
 }
 
-SEC("ksyscall/execve")
-int BPF_KPROBE_SYSCALL(hello, const char *pathname)
+/*
+ * The syscall returned while its entry is still stashed: the exec failed (a success
+ * went through exec_done, which took the entry). @compat: which exit this is, so that
+ * the native and the compat exit hooks never both report one exec.
+ */
+static __always_inline int exec_exit(void *ctx, long ret, bool compat)
 {
-	return emit_record(ctx, pathname);
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct pending_exec *e = bpf_map_lookup_elem(&pending, &tid);
+	struct data_t *d;
+	u32 zero = 0;
+	long n = -1;
+
+	if (!e || !!(e->flags & HBC_F_COMPAT) != compat)
+		return 0;
+	d = bpf_map_lookup_elem(&scratch, &zero);
+	if (!d) {
+		bpf_map_delete_elem(&pending, &tid);
+		return 0;
+	}
+	fill_from_entry(d, e);
+	d->result = ret;
+	/* ret 0 here means the exec went through unseen by exec_done: the caller's memory is gone */
+	if (ret != 0)
+		n = bpf_probe_read_user_str(d->path, HBC_PATH_MAX, (const void *)e->filename);
+	bpf_map_delete_elem(&pending, &tid);
+	return submit(ctx, d, n);
 }
 
-SEC("tp/syscalls/sys_enter_execve")
-int hello_tp(struct trace_event_raw_sys_enter *ctx)
+/*
+ * The exec succeeded (the new program is in place; comm is already its name). The
+ * entry is found by old_pid: an exec from a non-leader thread takes the leader's pid.
+ */
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return emit_record(ctx, (const char *)ctx->args[0]);
+	u32 tid = old_pid, zero = 0;
+	struct pending_exec *e = bpf_map_lookup_elem(&pending, &tid);
+	struct data_t *d = bpf_map_lookup_elem(&scratch, &zero);
+	long n;
+
+	if (!d)
+		return 0;
+	if (e) {
+		fill_from_entry(d, e);
+		bpf_map_delete_elem(&pending, &tid);
+	} else {	/* an exec whose entry came before we attached, or was not hooked */
+		d->pid = bpf_get_current_pid_tgid() >> 32;
+		d->uid = bpf_get_current_uid_gid() & 0xFFFFFFFF;
+		d->dirfd = HBC_AT_FDCWD;
+		d->at_flags = 0;
+		d->syscall = HBC_SYS_UNKNOWN;
+		d->flags = HBC_F_COMM_AFTER;
+		bpf_get_current_comm(&d->command, sizeof(d->command));
+	}
+	d->result = 0;
+	d->flags |= HBC_F_KERNEL_PATH;
+	n = bpf_probe_read_kernel_str(d->path, HBC_PATH_MAX, BPF_CORE_READ(bprm, filename));
+	return submit(ctx, d, n);
 }
+
+/* ---- kprobes: the native entries (ksyscall) and the compat wrappers by symbol ---- */
+
+SEC("ksyscall/execve")
+int BPF_KSYSCALL(ks_execve, const char *filename)
+{
+	return exec_enter(filename, HBC_AT_FDCWD, 0, HBC_SYS_EXECVE, 0);
+}
+
+SEC("ksyscall/execveat")
+int BPF_KSYSCALL(ks_execveat, int dirfd, const char *filename, const char *const *argv,
+		 const char *const *envp, int flags)
+{
+	return exec_enter(filename, dirfd, flags, HBC_SYS_EXECVEAT, 0);
+}
+
+SEC("kretsyscall/execve")
+int BPF_KRETPROBE(ks_execve_x, long ret)
+{
+	return exec_exit(ctx, ret, false);
+}
+
+SEC("kretsyscall/execveat")
+int BPF_KRETPROBE(ks_execveat_x, long ret)
+{
+	return exec_exit(ctx, ret, false);
+}
+
+#ifdef HBC_COMPAT
+SEC("kprobe/" COMPAT_EXECVE)
+int BPF_KPROBE(ks_c_execve, struct pt_regs *regs)
+{
+	return exec_enter((const char *)COMPAT_ARG0(regs), HBC_AT_FDCWD, 0, HBC_SYS_EXECVE,
+			  HBC_F_COMPAT);
+}
+
+SEC("kprobe/" COMPAT_EXECVEAT)
+int BPF_KPROBE(ks_c_execveat, struct pt_regs *regs)
+{
+	return exec_enter((const char *)COMPAT_ARG1(regs), (int)COMPAT_ARG0(regs),
+			  (unsigned int)COMPAT_ARG4(regs), HBC_SYS_EXECVEAT, HBC_F_COMPAT);
+}
+
+SEC("kretprobe/" COMPAT_EXECVE)
+int BPF_KRETPROBE(ks_c_execve_x, long ret)
+{
+	return exec_exit(ctx, ret, true);
+}
+
+SEC("kretprobe/" COMPAT_EXECVEAT)
+int BPF_KRETPROBE(ks_c_execveat_x, long ret)
+{
+	return exec_exit(ctx, ret, true);
+}
+#endif
+
+/* ---- tracepoints: for kernels without kprobes ---- */
+
+SEC("tp/syscalls/sys_enter_execve")
+int tp_execve(struct trace_event_raw_sys_enter *ctx)
+{
+	return exec_enter((const char *)ctx->args[0], HBC_AT_FDCWD, 0, HBC_SYS_EXECVE, 0);
+}
+
+SEC("tp/syscalls/sys_enter_execveat")
+int tp_execveat(struct trace_event_raw_sys_enter *ctx)
+{
+	return exec_enter((const char *)ctx->args[1], (int)ctx->args[0], (unsigned int)ctx->args[4],
+			  HBC_SYS_EXECVEAT, 0);
+}
+
+SEC("tp/syscalls/sys_exit_execve")
+int tp_execve_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return exec_exit(ctx, ctx->ret, false);
+}
+
+SEC("tp/syscalls/sys_exit_execveat")
+int tp_execveat_x(struct trace_event_raw_sys_exit *ctx)
+{
+	return exec_exit(ctx, ctx->ret, false);
+}
+
+#ifdef HBC_COMPAT
+/*
+ * The syscalls/ tracepoints skip compat system calls; the raw ones see every system
+ * call of the machine, so these return at once unless it is a compat exec.
+ */
+SEC("raw_tp/sys_enter")
+int BPF_PROG(tp_c_execve, struct pt_regs *regs, long nr)
+{
+	if (nr != COMPAT_NR_EXECVE && nr != COMPAT_NR_EXECVEAT)
+		return 0;
+	if (!compat_syscall((struct task_struct *)bpf_get_current_task()))
+		return 0;
+	if (nr == COMPAT_NR_EXECVE)
+		return exec_enter((const char *)COMPAT_ARG0(regs), HBC_AT_FDCWD, 0, HBC_SYS_EXECVE,
+				  HBC_F_COMPAT);
+	return exec_enter((const char *)COMPAT_ARG1(regs), (int)COMPAT_ARG0(regs),
+			  (unsigned int)COMPAT_ARG4(regs), HBC_SYS_EXECVEAT, HBC_F_COMPAT);
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(tp_c_execve_x, struct pt_regs *regs, long ret)
+{
+	if (!compat_syscall((struct task_struct *)bpf_get_current_task()))
+		return 0;
+	return exec_exit(ctx, ret, true);
+}
+#endif
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -10,35 +10,145 @@ const char *const hbc_attach_names[HBC_ATTACH_MODES] = { "auto", "ksyscall", "tr
 
 static const char *long_name(enum hbc_attach_mode mode)
 {
-	return mode == HBC_ATTACH_KSYSCALL ? "ksyscall execve" : "tracepoint syscalls/sys_enter_execve";
+	return mode == HBC_ATTACH_KSYSCALL ? "ksyscall execve, execveat"
+					   : "tracepoint syscalls/sys_{enter,exit}_execve{,at}";
+}
+
+/* The set @prog belongs to; HBC_ATTACH_AUTO for the programs of both (exec_done). */
+static enum hbc_attach_mode prog_set(const struct bpf_program *prog)
+{
+	const char *n = bpf_program__name(prog);
+
+	if (strncmp(n, "ks_", 3) == 0)
+		return HBC_ATTACH_KSYSCALL;
+	if (strncmp(n, "tp_", 3) == 0)
+		return HBC_ATTACH_TRACEPOINT;
+	return HBC_ATTACH_AUTO;
+}
+
+static bool prog_compat(const struct bpf_program *prog)
+{
+	return strncmp(bpf_program__name(prog) + 2, "_c_", 3) == 0;
+}
+
+static bool prog_entry(const struct bpf_program *prog)
+{
+	const char *n = bpf_program__name(prog);
+	size_t len = strlen(n);
+
+	return prog_set(prog) != HBC_ATTACH_AUTO && !(len > 2 && strcmp(n + len - 2, "_x") == 0);
 }
 
 void hbc_attach_plan(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_attach_mode want)
 {
+	struct bpf_program *prog;
 	bool ksyscall, tracepoint;
 
 	a->want = want;
 	a->kprobes = want != HBC_ATTACH_TRACEPOINT && hbc_kprobes_available();
 	ksyscall = want == HBC_ATTACH_KSYSCALL || (want == HBC_ATTACH_AUTO && a->kprobes);
 	tracepoint = want != HBC_ATTACH_KSYSCALL;
-	bpf_program__set_autoload(p->ksyscall, ksyscall);
-	bpf_program__set_autoload(p->tracepoint, tracepoint);
+	bpf_object__for_each_program(prog, p->obj) {
+		enum hbc_attach_mode set = prog_set(prog);
+
+		a->has_compat |= prog_compat(prog);
+		bpf_program__set_autoload(prog, set == HBC_ATTACH_AUTO ||
+					  (set == HBC_ATTACH_KSYSCALL && ksyscall) ||
+					  (set == HBC_ATTACH_TRACEPOINT && tracepoint));
+	}
 }
 
-/* Attach the loaded program of @mode. 0 or -errno. */
-static int link_one(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_attach_mode mode)
+static int link_prog(struct hbc_attach *a, struct bpf_program *prog)
 {
-	if (mode == HBC_ATTACH_TRACEPOINT) {
-		int err = hbc_ensure_tracefs();
+	struct bpf_link *l;
 
+	if (a->nlinks == HBC_MAX_LINKS)
+		return -E2BIG;
+	l = bpf_program__attach(prog);
+	if (!l)
+		return -errno;
+	a->links[a->nlinks++] = l;
+	return 0;
+}
+
+static void unlink_from(struct hbc_attach *a, int first)
+{
+	while (a->nlinks > first)
+		bpf_link__destroy(a->links[--a->nlinks]);
+}
+
+/*
+ * Attach the loaded programs of @mode: exits before entries, so that every exec whose
+ * entry is stashed has its outcome hooked. The 32-bit entries are optional (kernels
+ * without compat support have no such symbols). 0 or -errno; nothing of @mode stays
+ * attached on failure.
+ */
+static int link_set(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_attach_mode mode)
+{
+	int first = a->nlinks, err = 0, compat_err = 0;
+	struct bpf_program *prog;
+
+	if (mode == HBC_ATTACH_TRACEPOINT) {
+		err = hbc_ensure_tracefs();
 		if (err)
 			return err;
 	}
-	a->link = bpf_program__attach(mode == HBC_ATTACH_KSYSCALL ? p->ksyscall : p->tracepoint);
-	if (!a->link)
-		return -errno;
+	for (int entries = 0; entries < 2 && !err; entries++) {
+		bpf_object__for_each_program(prog, p->obj) {
+			int e;
+
+			if (prog_set(prog) != mode || prog_entry(prog) != entries)
+				continue;
+			e = link_prog(a, prog);
+			if (e && prog_compat(prog)) {
+				compat_err = compat_err ? compat_err : e;
+				continue;
+			}
+			if (e) {
+				err = e;
+				break;
+			}
+		}
+	}
+	if (err) {
+		unlink_from(a, first);
+		return err;
+	}
 	a->mode = mode;
+	a->compat_err = compat_err;
 	return 0;
+}
+
+/* The programs of both sets: sched_process_exec, before any entry is hooked. */
+static int link_common(struct hbc_attach *a, const struct hbc_progs *p)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, p->obj) {
+		int err;
+
+		if (prog_set(prog) != HBC_ATTACH_AUTO)
+			continue;
+		err = link_prog(a, prog);
+		if (err) {
+			fprintf(stderr, "hello-buffer-config: cannot attach %s (%s): %s\n",
+				bpf_program__name(prog), bpf_program__section_name(prog), strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void say_attached(const struct hbc_attach *a, const char *why)
+{
+	char compat[160] = "";
+
+	if (a->has_compat && a->compat_err)
+		snprintf(compat, sizeof(compat), "; 32-bit entries: none (%s)", strerror(-a->compat_err));
+	else if (a->has_compat)
+		snprintf(compat, sizeof(compat), "; 32-bit entries: %s",
+			 a->mode == HBC_ATTACH_KSYSCALL ? "kprobes" : "raw_syscalls");
+	fprintf(stderr, "attached: %s%s; sched_process_exec%s\n", long_name(a->mode), compat, why);
 }
 
 int hbc_attach_link(struct hbc_attach *a, const struct hbc_progs *p)
@@ -46,23 +156,27 @@ int hbc_attach_link(struct hbc_attach *a, const struct hbc_progs *p)
 	char why[128] = " (requested)";
 	int err;
 
+	err = link_common(a, p);
+	if (err)
+		return err;
 	if (a->want != HBC_ATTACH_AUTO) {
-		err = link_one(a, p, a->want);
+		err = link_set(a, p, a->want);
 	} else if (!a->kprobes) {
 		snprintf(why, sizeof(why), " (kprobes unavailable)");
-		err = link_one(a, p, HBC_ATTACH_TRACEPOINT);
+		err = link_set(a, p, HBC_ATTACH_TRACEPOINT);
 	} else {
 		why[0] = '\0';
-		err = link_one(a, p, HBC_ATTACH_KSYSCALL);
+		err = link_set(a, p, HBC_ATTACH_KSYSCALL);
 		if (err) {	/* kprobes exist, but not on this function (riscv 6.12: ftrace sites) */
 			snprintf(why, sizeof(why), " (ksyscall attach failed: %s)", strerror(-err));
-			err = link_one(a, p, HBC_ATTACH_TRACEPOINT);
+			err = link_set(a, p, HBC_ATTACH_TRACEPOINT);
 		}
 	}
 	if (!err) {
-		fprintf(stderr, "attached: %s%s\n", long_name(a->mode), why);
+		say_attached(a, why);
 		return 0;
 	}
+	hbc_attach_detach(a);
 	if (a->want == HBC_ATTACH_KSYSCALL)
 		fprintf(stderr, "hello-buffer-config: cannot attach %s: %s; try --attach tracepoint\n",
 			long_name(HBC_ATTACH_KSYSCALL), strerror(-err));
@@ -74,6 +188,5 @@ int hbc_attach_link(struct hbc_attach *a, const struct hbc_progs *p)
 
 void hbc_attach_detach(struct hbc_attach *a)
 {
-	bpf_link__destroy(a->link);
-	a->link = NULL;
+	unlink_from(a, 0);
 }

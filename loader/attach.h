@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * Where the program hooks execve(): the ksyscall kprobe where the kernel takes it,
- * else the syscalls/sys_enter_execve tracepoint. Both programs are loaded where the
- * kernel has kprobes, so falling back needs no second load.
+ * Where the programs hook exec: the ksyscall kprobe set where the kernel takes it, else
+ * the syscalls/ tracepoint set; sched_process_exec in both. Both sets are loaded where
+ * the kernel has kprobes, so falling back needs no second load. A set is its programs'
+ * name prefix in bpf/hello-buffer-config.bpf.c: ks_ (kprobes), tp_ (tracepoints); a
+ * third letter c_ marks the 32-bit (compat) entries, a suffix _x a syscall's exit.
  */
 #ifndef HBC_ATTACH_H
 #define HBC_ATTACH_H
@@ -15,19 +17,25 @@ enum hbc_attach_mode { HBC_ATTACH_AUTO, HBC_ATTACH_KSYSCALL, HBC_ATTACH_TRACEPOI
 /* "auto", "ksyscall", "tracepoint": the command-line words, in enum order. */
 extern const char *const hbc_attach_names[HBC_ATTACH_MODES];
 
+#define HBC_MAX_LINKS 16
+
 struct hbc_attach {
 	enum hbc_attach_mode want;	/* as asked on the command line */
 	bool kprobes;			/* the kernel has kprobes */
 	enum hbc_attach_mode mode;	/* what is attached, after hbc_attach_link() */
-	struct bpf_link *link;
+	bool has_compat;		/* the object has 32-bit entry programs */
+	int compat_err;			/* 0: they are attached; else why not (-errno) */
+	struct bpf_link *links[HBC_MAX_LINKS];
+	int nlinks;
 };
 
 /* Before load: which programs to load for @want, from what the kernel has. */
 void hbc_attach_plan(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_attach_mode want);
 /*
- * After load: attach, falling back from ksyscall to the tracepoint when asked for
+ * After load: attach, falling back from ksyscall to the tracepoints when asked for
  * "auto". Says on stderr what was attached and why, or why nothing could be.
- * 0 or -errno.
+ * The 32-bit entries are attached where the kernel has them; their absence is said,
+ * not an error. 0 or -errno.
  */
 int hbc_attach_link(struct hbc_attach *a, const struct hbc_progs *p);
 /* Detach (nothing new reaches the buffer afterwards). */

@@ -374,10 +374,12 @@ static int check_opened(const struct hbc_object *obj, const struct hbc_progs *p,
 	struct bpf_map *map;
 	size_t size;
 	const void *elf = obj->elf(&size);
+	struct bpf_program *prog;
+	bool first = true;
 	int err;
 
-	bpf_program__set_autoload(p->ksyscall, true);	/* every program the loader can use */
-	bpf_program__set_autoload(p->tracepoint, true);
+	bpf_object__for_each_program(prog, p->obj)
+		bpf_program__set_autoload(prog, true);	/* every program the loader can use */
 	bpf_object__for_each_map(map, p->obj)
 		bpf_map__set_autocreate(map, false);	/* nothing is created in this kernel */
 	libbpf_said[0] = '\0';
@@ -403,8 +405,10 @@ static int check_opened(const struct hbc_object *obj, const struct hbc_progs *p,
 	} else {
 		printf("check-btf: object %s against %s (%u types)\n", obj->name, path, btf__type_cnt(target));
 	}
-	report_program(&rep, p->ksyscall, true);
-	report_program(&rep, p->tracepoint, false);
+	bpf_object__for_each_program(prog, p->obj) {
+		report_program(&rep, prog, first);
+		first = false;
+	}
 	if (json)
 		printf("],\"relocations\":%zu,\"resolved\":%zu,\"result\":\"%s\"}\n", rep.total,
 		       rep.resolved, rep.resolved == rep.total ? "ok" : "unresolved");

@@ -1,75 +1,218 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
 #include "format.h"
 
-#define TEXT_COLUMNS "%-7s %-7s %-16s %-16s %s\n"
+#define TEXT_COLUMNS "%-7s %-7s %-16s %-10s %-7s %s %s\n"
 
-/* Copy a fixed-size, maybe unterminated kernel string, '?' for non-printables. */
-static void printable(char *dst, const char *src, size_t srclen)
+/*
+ * Bytes of the valid UTF-8 sequence at @s (of @n bytes left), or 0: overlong forms,
+ * surrogates and code points past U+10FFFF are not valid. *@cp gets the code point.
+ */
+static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
 {
-	size_t n = strnlen(src, srclen);
+	size_t len;
+	uint32_t c, min;
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)src[i];
-
-		dst[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
 	}
-	dst[n] = '\0';
+	if ((s[0] & 0xe0) == 0xc0)
+		len = 2, c = s[0] & 0x1f, min = 0x80;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, c = s[0] & 0x0f, min = 0x800;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, c = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Characters text shows as \xNN of their bytes: controls, C1 controls, line separators. */
+static bool text_hidden(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 || cp == 0x2029;
+}
+
+/*
+ * @s[@n] escaped for a text column; @space: a space is escaped too (not the last column).
+ * Returns the characters written.
+ */
+static size_t text_bytes(FILE *out, const char *s, size_t n, bool space)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t width = 0;
+
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t len = utf8_seq(u + i, n - i, &cp);
+
+		if (len == 1 && (cp == '\\' || cp == '\t' || cp == '\n' || cp == '\r')) {
+			fputc('\\', out);
+			fputc(cp == '\\' ? '\\' : cp == '\t' ? 't' : cp == '\n' ? 'n' : 'r', out);
+			width += 2;
+		} else if (len && !text_hidden(cp) && !(space && cp == ' ')) {
+			fwrite(u + i, 1, len, out);
+			width++;
+		} else {
+			len = len ? len : 1;
+			for (size_t k = 0; k < len; k++)
+				fprintf(out, "\\x%02x", u[i + k]);
+			width += 4 * len;
+		}
+		i += len;
+	}
+	return width;
+}
+
+/* A text column of at least @width characters (the bytes as escaped), then a space. */
+static void text_column(FILE *out, const char *s, size_t n, size_t width)
+{
+	for (size_t w = text_bytes(out, s, n, true); w < width; w++)
+		fputc(' ', out);
+	fputc(' ', out);
+}
+
+int hbc_format_path(const struct data_t *d, char *buf, size_t len)
+{
+	size_t n = d->path_len;
+	int w;
+
+	if (d->flags & HBC_F_NO_PATH)
+		return -1;
+	if (d->syscall == HBC_SYS_EXECVEAT && !(d->flags & HBC_F_KERNEL_PATH) &&
+	    d->dirfd != HBC_AT_FDCWD && (n == 0 || d->path[0] != '/')) {
+		if (n == 0 && (d->at_flags & HBC_AT_EMPTY_PATH))
+			w = snprintf(buf, len, "/dev/fd/%d", d->dirfd);
+		else
+			w = snprintf(buf, len, "/dev/fd/%d/%.*s", d->dirfd, (int)n, d->path);
+		return w < 0 ? -1 : (size_t)w < len ? w : (int)len - 1;
+	}
+	n = n < len - 1 ? n : len - 1;
+	memcpy(buf, d->path, n);
+	buf[n] = '\0';
+	return (int)n;
+}
+
+const char *hbc_format_syscall(const struct data_t *d)
+{
+	switch (d->syscall) {
+	case HBC_SYS_EXECVE: return "execve";
+	case HBC_SYS_EXECVEAT: return "execveat";
+	default: return "unknown";
+	}
+}
+
+static const char *errno_name(int result, char *buf, size_t len)
+{
+	const char *name = strerrorname_np(-result);
+
+	if (name)
+		return name;
+	snprintf(buf, len, "E%d", -result);
+	return buf;
 }
 
 void hbc_format_text_header(FILE *out)
 {
-	fprintf(out, TEXT_COLUMNS, "PID", "UID", "COMMAND", "PATH", "MESSAGE");
+	fprintf(out, TEXT_COLUMNS, "PID", "UID", "COMMAND", "SYSCALL", "RESULT", "PATH", "MESSAGE");
 }
 
 void hbc_format_text(FILE *out, const struct data_t *d)
 {
-	char command[HBC_COMMAND_LEN + 1], path[HBC_PATH_LEN + 1], message[HBC_MESSAGE_LEN + 1];
-	char pid[16], uid[16];
+	char path[HBC_FORMAT_PATH_MAX], sys[16], res[24], errbuf[24];
+	int n = hbc_format_path(d, path, sizeof(path));
 
-	printable(command, d->command, sizeof(d->command));
-	printable(path, d->path, sizeof(d->path));
-	printable(message, d->message, sizeof(d->message));
-	snprintf(pid, sizeof(pid), "%d", d->pid);
-	snprintf(uid, sizeof(uid), "%u", (unsigned int)d->uid);
-	fprintf(out, TEXT_COLUMNS, pid, uid, command, path, message);
+	snprintf(sys, sizeof(sys), "%s%s", hbc_format_syscall(d), d->flags & HBC_F_COMPAT ? "/32" : "");
+	snprintf(res, sizeof(res), "0");
+	if (d->result)
+		snprintf(res, sizeof(res), "%s", errno_name(d->result, errbuf, sizeof(errbuf)));
+	fprintf(out, "%-7d %-7u ", d->pid, (unsigned int)d->uid);
+	text_column(out, d->command, strnlen(d->command, sizeof(d->command)), 16);
+	fprintf(out, "%-10s %-7s ", sys, res);
+	if (n < 0)
+		fputs("?", out);
+	else if (n == 0)
+		fputs("\"\"", out);
+	else
+		text_bytes(out, path, (size_t)n, true);
+	fputc(' ', out);
+	text_bytes(out, d->message, strnlen(d->message, sizeof(d->message)), false);
+	fputc('\n', out);
 }
 
-/* A JSON string; bytes that are not printable ASCII become \u00XX. */
-static void json_string(FILE *out, const char *s, size_t maxlen)
+void hbc_format_json_bytes(FILE *out, const char *s, size_t n)
 {
-	size_t n = strnlen(s, maxlen);
+	const unsigned char *u = (const unsigned char *)s;
 
 	fputc('"', out);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t len = utf8_seq(u + i, n - i, &cp);
 
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c >= 0x20 && c < 0x7f)
-			fputc(c, out);
-		else
-			fprintf(out, "\\u%04x", c);
+		if (!len) {
+			fprintf(out, "\\udc%02x", u[i]);	/* surrogateescape */
+			len = 1;
+		} else if (cp == '"' || cp == '\\') {
+			fprintf(out, "\\%c", (int)cp);
+		} else if (cp == '\n') {
+			fputs("\\n", out);
+		} else if (cp == '\t') {
+			fputs("\\t", out);
+		} else if (cp == '\r') {
+			fputs("\\r", out);
+		} else if (cp < 0x20 || cp == 0x7f) {
+			fprintf(out, "\\u%04x", (unsigned int)cp);
+		} else {
+			fwrite(u + i, 1, len, out);
+		}
+		i += len;
 	}
 	fputc('"', out);
 }
 
 void hbc_format_json(FILE *out, const struct data_t *d)
 {
+	char path[HBC_FORMAT_PATH_MAX], buf[24];
+	int n = hbc_format_path(d, path, sizeof(path));
+
 	fprintf(out, "{\"type\":\"exec\",\"pid\":%d,\"uid\":%u,\"command\":", d->pid,
 		(unsigned int)d->uid);
-	json_string(out, d->command, sizeof(d->command));
+	hbc_format_json_bytes(out, d->command, strnlen(d->command, sizeof(d->command)));
+	fprintf(out, ",\"syscall\":\"%s\",\"compat\":%s,\"result\":%d", hbc_format_syscall(d),
+		d->flags & HBC_F_COMPAT ? "true" : "false", d->result);
+	if (d->result)
+		fprintf(out, ",\"error\":\"%s\"", errno_name(d->result, buf, sizeof(buf)));
+	if (d->syscall == HBC_SYS_EXECVEAT)
+		fprintf(out, ",\"dirfd\":%d,\"at_flags\":%u", d->dirfd, d->at_flags);
 	fputs(",\"path\":", out);
-	json_string(out, d->path, sizeof(d->path));
+	if (n < 0)
+		fputs("null", out);
+	else
+		hbc_format_json_bytes(out, path, (size_t)n);
+	fprintf(out, ",\"path_source\":\"%s\"", d->flags & HBC_F_KERNEL_PATH ? "kernel" : "caller");
+	if (d->flags & HBC_F_COMM_AFTER)
+		fputs(",\"command_after_exec\":true", out);
 	fputs(",\"message\":", out);
-	json_string(out, d->message, sizeof(d->message));
+	hbc_format_json_bytes(out, d->message, strnlen(d->message, sizeof(d->message)));
 	fputs("}\n", out);
 }
 
 void hbc_format_json_str(FILE *out, const char *s)
 {
-	json_string(out, s, strlen(s));
+	hbc_format_json_bytes(out, s, strlen(s));
 }
 
 void hbc_format_json_lost(FILE *out, int cpu, uint64_t count)

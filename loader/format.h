@@ -1,18 +1,50 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* How records are printed: aligned text columns, or JSON lines. */
+/*
+ * How records are printed: aligned text columns, or JSON lines. Every string field
+ * comes from the kernel as bytes; both forms escape them reversibly (loader/README.md):
+ *  - text: printable UTF-8 as is; '\' as "\\", tab "\t", newline "\n", carriage return
+ *    "\r", every other byte of a control character, of a C1 control or U+2028/U+2029,
+ *    and every byte that is not part of valid UTF-8, as "\xNN"; in every column but the
+ *    last (the message) a space is "\x20" too, so a line is always one record and its
+ *    columns split on spaces. An empty path is "", one that could not be read "?".
+ *  - JSON: valid UTF-8 as is (control characters as \n, \t, \u00NN ...); a byte that
+ *    is not part of valid UTF-8 as the lone surrogate \udcNN (PEP 383's
+ *    "surrogateescape": Python's bytes(s, 'utf-8', 'surrogateescape') gives it back).
+ *    A path that could not be read is null.
+ */
 #ifndef HBC_FORMAT_H
 #define HBC_FORMAT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "hello-buffer-config.h"
 
+/* Room for any path hbc_format_path() writes: the kernel's "/dev/fd/N/" and the NUL. */
+#define HBC_FORMAT_PATH_MAX (HBC_PATH_MAX + 32)
+
+/*
+ * The record's path as the kernel names the file: for an execveat() relative to a
+ * directory fd that the kernel did not copy itself, "/dev/fd/N/<path>" ("/dev/fd/N" for
+ * AT_EMPTY_PATH), as the kernel's bprm->filename does. Returns its length; -1 when the
+ * path could not be read. @d is followed by its d->path_len path bytes.
+ */
+int hbc_format_path(const struct data_t *d, char *buf, size_t len);
+/* "execve", "execveat" or "unknown" (the exec's entry was not seen). */
+const char *hbc_format_syscall(const struct data_t *d);
+
 /* Header line for text output. */
 void hbc_format_text_header(FILE *out);
-/* "pid uid command path message" with non-printable bytes shown as '?'. */
+/* "pid uid command syscall result path message" */
 void hbc_format_text(FILE *out, const struct data_t *d);
-/* {"type":"exec","pid":..,"uid":..,"command":..,"path":..,"message":..} */
+/*
+ * {"type":"exec","pid":..,"uid":..,"command":..,"syscall":..,"compat":..,"result":..,
+ *  ["error":"ENOENT",]["dirfd":..,"at_flags":..,]"path":..|null,"path_source":..,
+ *  ["command_after_exec":true,]"message":..}
+ */
 void hbc_format_json(FILE *out, const struct data_t *d);
+/* Bytes as a JSON string, escaped as above. */
+void hbc_format_json_bytes(FILE *out, const char *s, size_t n);
 /* A NUL-terminated string as a JSON string. */
 void hbc_format_json_str(FILE *out, const char *s);
 /* {"type":"lost","cpu":..,"count":..} */

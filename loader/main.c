@@ -70,7 +70,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: " PROG " [OPTIONS]\n"
-		"Print one line per execve() on this machine: pid, uid, command, path, message.\n\n"
+		"Print one line per exec attempt on this machine (execve, execveat, 32-bit entries):\n"
+		"pid, uid, command, syscall, result, path and a per-uid message.\n\n"
 		"  -c, --config FILE    per-uid messages: lines 'UID MESSAGE' (message at most %d bytes)\n"
 		"  -j, --json           JSON lines instead of text columns\n"
 		"  -n, --count N        exit after N events\n"
@@ -263,8 +264,11 @@ static void on_record(void *ctx, const void *data, size_t size)
 	struct tally *t = ctx;
 	const struct data_t *d = data;
 
-	if (size < sizeof(*d))
+	/* a header and its path bytes (the perf buffer pads a record to 8 bytes) */
+	if (size < HBC_RECORD_HEADER || size < HBC_RECORD_HEADER + d->path_len) {
+		fprintf(stderr, PROG ": a record of %zu bytes is too short: ignored\n", size);
 		return;
+	}
 	if (t->opt->count && t->events >= t->opt->count) {
 		t->beyond++;
 		return;

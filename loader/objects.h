@@ -12,8 +12,6 @@ struct hbc_progs {
 	void *skel;				/* hello_<arch> skeleton */
 	struct bpf_object_skeleton *skeleton;
 	struct bpf_object *obj;
-	struct bpf_program *ksyscall;		/* ksyscall/execve */
-	struct bpf_program *tracepoint;		/* tp/syscalls/sys_enter_execve */
 	struct bpf_map *config;			/* my_config */
 	struct bpf_map *output;			/* output (perf event array) */
 	struct bpf_map *ringbuf;		/* records (ring buffer) */
