@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 need_root
 command -v setpriv >/dev/null || skip "setpriv (util-linux) is needed to exec as another uid"
 
-dir=$(mktemp -d /tmp/hXXXXX)	# short: the path field holds 15 bytes
+dir=$(mktemp -d /tmp/hello-buffer-config-trace.XXXXXX)	# longer than the book's 15-byte path
 chmod 755 "$dir"
 bin=$dir/t
 cp /bin/true "$bin"
@@ -15,7 +15,7 @@ cp /bin/true "$bin.p"
 trap 'rm -rf "$tmp" "$dir"' EXIT
 
 # shellcheck disable=SC2086
-trace_scenario "$bin" "$(basename "$dir")" 4242 65534 "$LOADER" ${LOADER_ARGS:-}
+trace_scenario "$bin" "${dir##*.}" 4242 65534 "$LOADER" ${LOADER_ARGS:-}
 assert_nothing_left "after SIGTERM"
 
 # shellcheck disable=SC2086
@@ -26,10 +26,10 @@ for _ in $(seq 50); do "$bin"; kill -0 "$pid" 2>/dev/null || break; sleep 0.2; d
 wait "$pid"
 rc=$?
 expect "--count 2: exit 0 by itself (got $rc)" test "$rc" = 0
-expect "text header" grep -qE '^PID +UID +COMMAND +PATH +MESSAGE$' <(head -n 1 "$tmp/text")
+expect "text header" grep -qE '^PID +UID +COMMAND +SYSCALL +RESULT +PATH +MESSAGE$' <(head -n 1 "$tmp/text")
 expect "--count 2: header and 2 records" test "$(wc -l <"$tmp/text")" = 3
 expect "text records end in the message: $(sed -n 2p "$tmp/text")" \
-	test "$(sed -n '2,$p' "$tmp/text" | grep -cE '^[0-9]+ +[0-9]+ +.+ Hello World$')" = 2
+	test "$(sed -n '2,$p' "$tmp/text" | grep -cE '^[0-9]+ +[0-9]+ +[^ ]+ +(execve|execveat|unknown)(/32)? +(0|E[A-Z0-9]+) +[^ ]+ Hello World$')" = 2
 expect "--count 2: the summary counts what came after: $(tail -n 1 "$tmp/err")" \
 	grep -qE '^hello-buffer-config: 2 events, 0 lost, [0-9]+ beyond --count$' "$tmp/err"
 assert_nothing_left "after --count"
