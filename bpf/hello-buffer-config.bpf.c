@@ -339,16 +339,27 @@ int tp_execveat(struct trace_event_raw_sys_enter *ctx)
 			  HBC_SYS_EXECVEAT, 0);
 }
 
-SEC("tp/syscalls/sys_exit_execve")
-int tp_execve_x(struct trace_event_raw_sys_exit *ctx)
+/*
+ * A syscall exit record is the enter record's layout with ret where args[0] is (both are
+ * { trace_entry; syscall nr; then longs }). Read through trace_event_raw_sys_enter, which
+ * every kernel's BTF has: the BTF Debian's armhf kernels get from their DWARF (pahole)
+ * has no trace_event_raw_sys_exit.
+ */
+static __always_inline long sys_exit_ret(const struct trace_event_raw_sys_enter *ctx)
 {
-	return exec_exit(ctx, ctx->ret, false);
+	return (long)ctx->args[0];
+}
+
+SEC("tp/syscalls/sys_exit_execve")
+int tp_execve_x(struct trace_event_raw_sys_enter *ctx)
+{
+	return exec_exit(ctx, sys_exit_ret(ctx), false);
 }
 
 SEC("tp/syscalls/sys_exit_execveat")
-int tp_execveat_x(struct trace_event_raw_sys_exit *ctx)
+int tp_execveat_x(struct trace_event_raw_sys_enter *ctx)
 {
-	return exec_exit(ctx, ctx->ret, false);
+	return exec_exit(ctx, sys_exit_ret(ctx), false);
 }
 
 #ifdef HBC_COMPAT

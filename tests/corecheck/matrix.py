@@ -91,11 +91,11 @@ def synthetic_btf(tmp):
     header = subprocess.run(['xz', '-dc', os.path.join(TOP, 'vmlinux/riscv/vmlinux.h.xz')],
                             capture_output=True, text=True, check=True).stdout
     blocks = []
-    for name in ('trace_entry', 'trace_event_raw_sys_enter', 'pt_regs', 'user_regs_struct'):
+    for name in ('trace_entry', 'trace_event_raw_sys_enter', 'pt_regs', 'user_regs_struct', 'rlimit', 'linux_binprm'):
         block = re.search(r'^struct %s \{\n.*?^\};\n' % name, header, re.M | re.S).group(0)
         blocks.append(re.sub(r'^\t.* orig_a0;\n', '', block, flags=re.M) + f'struct {name} v_{name};\n')
     with open(f'{tmp}/btf.c', 'w') as f:
-        f.write(''.join(blocks))
+        f.write('typedef unsigned long __kernel_ulong_t;\n' + ''.join(blocks))  # rlimit's
     subprocess.run(['clang', '-target', 'bpf', '-g', '-c', f'{tmp}/btf.c', '-o', f'{tmp}/no-orig_a0.o'], check=True)
     return f'{tmp}/no-orig_a0.o'
 
@@ -134,7 +134,7 @@ def main(argv):
     fails += emb_fails
     with tempfile.TemporaryDirectory() as tmp:
         rc, _, bad, err = check(a.loader, synthetic_btf(tmp), 'riscv')
-        if rc != 1 or bad != ['struct pt_regs.orig_a0']:
+        if rc != 1 or sorted(set(bad)) != ['struct pt_regs.orig_a0']:  # one per program that reads it
             fails.append(f'riscv × BTF without pt_regs.orig_a0: exit {rc}, unresolved {bad} {err}')
     text = '\n'.join([f'CO-RE check: {len(objects)} objects × {len(rows)} kernels, offline '
                       f'({a.loader}); BTF ready in {t1 - t0:.1f} s, checks {time.time() - t1:.1f} s', '',
