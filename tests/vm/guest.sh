@@ -109,7 +109,7 @@ snapshot >"$W/before.txt"
 # a binary nobody else runs, at a path longer than the book's 15-byte path field
 tag=$(printf '%s' "$N" | cut -c1-6)
 bin=/tmp/x/hello-buffer-config-test/$tag
-mkdir -p -m 0755 /tmp/x/hello-buffer-config-test
+mkdir -m 0755 /tmp/x /tmp/x/hello-buffer-config-test
 cp /usr/bin/true "$bin"
 cp /usr/bin/true "$bin.p"
 
