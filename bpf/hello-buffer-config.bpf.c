@@ -147,26 +147,46 @@ static __always_inline long ringbuf_wakeup(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
+/* The current task's tgid, uid and comm, into @e. */
+static __always_inline void current_identity(struct pending_exec *e)
+{
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->uid = bpf_get_current_uid_gid() & 0xFFFFFFFF;
+	bpf_get_current_comm(&e->command, sizeof(e->command));
+}
+
 /* Entry: stash what only the caller still has. */
 static __always_inline int exec_enter(const char *filename, int dirfd, unsigned int at_flags,
 				      unsigned char syscall, unsigned char flags)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	u32 tid = (u32)id;
+	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct pending_exec e = {
 		.filename = (__u64)filename,
-		.pid = id >> 32,
-		.uid = bpf_get_current_uid_gid() & 0xFFFFFFFF,
 		.dirfd = dirfd,
 		.at_flags = at_flags,
 		.syscall = syscall,
 		.flags = flags,
 	};
 
-	bpf_get_current_comm(&e.command, sizeof(e.command));
+	current_identity(&e);
 	bpf_map_update_elem(&pending, &tid, &e, BPF_ANY);
 	return 0;
 }
+
+#ifdef HBC_COMPAT
+/* The 32-bit entries' arguments, from the user registers @regs. */
+static __always_inline int compat_execve_enter(struct pt_regs *regs)
+{
+	return exec_enter((const char *)COMPAT_ARG0(regs), HBC_AT_FDCWD, 0, HBC_SYS_EXECVE,
+			  HBC_F_COMPAT);
+}
+
+static __always_inline int compat_execveat_enter(struct pt_regs *regs)
+{
+	return exec_enter((const char *)COMPAT_ARG1(regs), (int)COMPAT_ARG0(regs),
+			  (unsigned int)COMPAT_ARG4(regs), HBC_SYS_EXECVEAT, HBC_F_COMPAT);
+}
+#endif
 
 /* The record's message: the uid's from my_config, else the default. */
 static __always_inline void fill_message(struct data_t *d)
@@ -247,6 +267,9 @@ int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	u32 tid = old_pid, zero = 0;
 	struct pending_exec *e = bpf_map_lookup_elem(&pending, &tid);
 	struct data_t *d = bpf_map_lookup_elem(&scratch, &zero);
+	/* an exec whose entry came before we attached, or was not hooked: its comm is the new one */
+	struct pending_exec unseen = { .dirfd = HBC_AT_FDCWD, .syscall = HBC_SYS_UNKNOWN,
+				       .flags = HBC_F_COMM_AFTER };
 	long n;
 
 	if (!d)
@@ -254,14 +277,9 @@ int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	if (e) {
 		fill_from_entry(d, e);
 		bpf_map_delete_elem(&pending, &tid);
-	} else {	/* an exec whose entry came before we attached, or was not hooked */
-		d->pid = bpf_get_current_pid_tgid() >> 32;
-		d->uid = bpf_get_current_uid_gid() & 0xFFFFFFFF;
-		d->dirfd = HBC_AT_FDCWD;
-		d->at_flags = 0;
-		d->syscall = HBC_SYS_UNKNOWN;
-		d->flags = HBC_F_COMM_AFTER;
-		bpf_get_current_comm(&d->command, sizeof(d->command));
+	} else {
+		current_identity(&unseen);
+		fill_from_entry(d, &unseen);
 	}
 	d->result = 0;
 	d->flags |= HBC_F_KERNEL_PATH;
@@ -300,15 +318,13 @@ int BPF_KRETPROBE(ks_execveat_x, long ret)
 SEC("kprobe/" COMPAT_EXECVE)
 int BPF_KPROBE(ks_c_execve, struct pt_regs *regs)
 {
-	return exec_enter((const char *)COMPAT_ARG0(regs), HBC_AT_FDCWD, 0, HBC_SYS_EXECVE,
-			  HBC_F_COMPAT);
+	return compat_execve_enter(regs);
 }
 
 SEC("kprobe/" COMPAT_EXECVEAT)
 int BPF_KPROBE(ks_c_execveat, struct pt_regs *regs)
 {
-	return exec_enter((const char *)COMPAT_ARG1(regs), (int)COMPAT_ARG0(regs),
-			  (unsigned int)COMPAT_ARG4(regs), HBC_SYS_EXECVEAT, HBC_F_COMPAT);
+	return compat_execveat_enter(regs);
 }
 
 SEC("kretprobe/" COMPAT_EXECVE)
@@ -374,11 +390,7 @@ int BPF_PROG(tp_c_execve, struct pt_regs *regs, long nr)
 		return 0;
 	if (!compat_syscall((struct task_struct *)bpf_get_current_task()))
 		return 0;
-	if (nr == COMPAT_NR_EXECVE)
-		return exec_enter((const char *)COMPAT_ARG0(regs), HBC_AT_FDCWD, 0, HBC_SYS_EXECVE,
-				  HBC_F_COMPAT);
-	return exec_enter((const char *)COMPAT_ARG1(regs), (int)COMPAT_ARG0(regs),
-			  (unsigned int)COMPAT_ARG4(regs), HBC_SYS_EXECVEAT, HBC_F_COMPAT);
+	return nr == COMPAT_NR_EXECVE ? compat_execve_enter(regs) : compat_execveat_enter(regs);
 }
 
 SEC("raw_tp/sys_exit")
