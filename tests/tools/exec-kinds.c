@@ -156,51 +156,35 @@ static void vfork_execve(const char *path)
 	check("vfork", reap(pid), 0);
 }
 
-static void at_dirfd(const char *dir, const char *name)
+/*
+ * Open @file (@flags), then in a forked child exec through that descriptor: execveat() of
+ * @name relative to it, or with @name NULL fexecve() of it (glibc: execveat(fd, "", ...,
+ * AT_EMPTY_PATH)). The kernel names the path /dev/fd/N/NAME or /dev/fd/N.
+ */
+static void exec_via_fd(const char *kind, const char *file, int flags, const char *name)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	int fd = open(file, flags);
 	char want[128];
 	pid_t pid;
 
 	if (fd < 0) {
-		fprintf(stderr, "exec-kinds: %s: %s\n", dir, strerror(errno));
+		fprintf(stderr, "exec-kinds: %s: %s\n", file, strerror(errno));
 		failures++;
 		return;
 	}
 	pid = fork();
 	if (pid == 0) {
-		char *argv[] = { (char *)name, NULL };
+		char *argv[] = { (char *)(name ? name : file), NULL };
 
-		syscall(SYS_execveat, fd, name, argv, no_env, 0);
+		if (name)
+			syscall(SYS_execveat, fd, name, argv, no_env, 0);
+		else
+			fexecve(fd, argv, no_env);
 		_exit(100 + errno);
 	}
-	snprintf(want, sizeof(want), "/dev/fd/%d/%s", fd, name);
-	expect_line("execveat-dirfd", "execveat", 0, 0, want);
-	check("execveat-dirfd", reap(pid), 0);
-	close(fd);
-}
-
-static void f_execve(const char *path)
-{
-	int fd = open(path, O_RDONLY);
-	char want[64];
-	pid_t pid;
-
-	if (fd < 0) {
-		fprintf(stderr, "exec-kinds: %s: %s\n", path, strerror(errno));
-		failures++;
-		return;
-	}
-	pid = fork();
-	if (pid == 0) {
-		char *argv[] = { (char *)path, NULL };
-
-		fexecve(fd, argv, no_env);	/* glibc: execveat(fd, "", ..., AT_EMPTY_PATH) */
-		_exit(100 + errno);
-	}
-	snprintf(want, sizeof(want), "/dev/fd/%d", fd);
-	expect_line("fexecve", "execveat", 0, 0, want);
-	check("fexecve", reap(pid), 0);
+	snprintf(want, sizeof(want), name ? "/dev/fd/%d/%s" : "/dev/fd/%d", fd, name);
+	expect_line(kind, "execveat", 0, 0, want);
+	check(kind, reap(pid), 0);
 	close(fd);
 }
 
@@ -282,9 +266,9 @@ int main(int argc, char **argv)
 	spawn(path);
 	snprintf(path, sizeof(path), "%s/vfork", dir);
 	vfork_execve(path);
-	at_dirfd(dir, "at");
+	exec_via_fd("execveat-dirfd", dir, O_RDONLY | O_DIRECTORY, "at");
 	snprintf(path, sizeof(path), "%s/fexec", dir);
-	f_execve(path);
+	exec_via_fd("fexecve", path, O_RDONLY, NULL);
 	snprintf(path, sizeof(path), "%s/x32", dir);
 	execve32(path);
 	snprintf(path, sizeof(path), "%s/missing", dir);
