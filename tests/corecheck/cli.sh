@@ -29,7 +29,8 @@ expect_run "an unknown --arch" 2 "--arch: no object for 'sparc64'; this build ca
 expect_run "--arch alone" 2 "--arch goes with --check-btf" "$LOADER" --arch x86
 expect_run "unprivileged" 1 "--check-btf needs root, or CAP_BPF" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$LOADER" --check-btf /sys/kernel/btf/vmlinux
-[[ $(maps) == "$maps_before" ]] && ok "no BPF map left in the kernel ($maps_before before and after)" \
-	|| bad "BPF maps: $maps_before before, $(maps) after"
+same_maps() { [[ $(maps) == "$maps_before" ]]; }
+wait_for "$FREE_WAIT" $$ same_maps && ok "no BPF map left in the kernel ($maps_before before and after)" \
+	|| bad "BPF maps: $maps_before before, $(maps) after ${FREE_WAIT} s"
 assert_nothing_left "after the checks"
 done_testing

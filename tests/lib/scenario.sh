@@ -6,6 +6,10 @@
 # with the right uid, path and message must arrive, and SIGTERM ends the tracer with
 # status 0 and a summary. Needs checks.sh, setpriv and a scratch directory $W.
 
+# The names of our BPF programs (bpf/hello-buffer-config.bpf.c), as an ERE for bpftool's list.
+# shellcheck disable=SC2034 # used by tests/host/lib.sh and tests/vm/guest.sh
+HBC_PROG_NAMES='exec_done|ks_[a-z_]+|tp_[a-z_]+'
+
 # wait_for SECONDS PID COMMAND...: until COMMAND succeeds (0), PID exits (1) or time is up (2)
 wait_for() {
 	local end=$(($(date +%s) + $1)) pid=$2

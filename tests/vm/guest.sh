@@ -258,7 +258,7 @@ expect "... and disabled: no multi-user.target.wants link" \
 	test ! -e "/etc/systemd/system/multi-user.target.wants/$unit" -a ! -L "/etc/systemd/system/multi-user.target.wants/$unit"
 st=$(dpkg-query -W -f '${Status}' "$HBC_PKG" 2>/dev/null)
 expect "dpkg knows nothing of $HBC_PKG (status '${st:-none}')" test -z "$st" -o "$st" = "unknown ok not-installed"
-left=$(bpftool prog show 2>/dev/null | grep -E ' name (hello|hello_tp) ')
+left=$(bpftool prog show 2>/dev/null | grep -E " name ($HBC_PROG_NAMES) ")
 expect "bpftool shows no program of ours${left:+: $left}" test -z "$left"
 rm -f "$sources" "$keyring"
 snapshot >"$W/after.txt"
