@@ -36,7 +36,8 @@ setup() {
 
 # build_arch NAME OUT [VERSION]: static loader against its sysroot, .deb and .rpm into OUT.
 build_arch() {
-	local name=$1 out=$2 sysroot dir=$build/arch-$1${3:+-$3} cross=$build/cross/$1.ini
+	local name=$1 out=$2 sysroot dir=$build/arch-$1${3:+-$3} cross=$build/cross/$1.ini tools=true
+	[[ -z ${3:-} ]] || tools=false	# the previous release needs no test tools
 	sysroot=$("$top/packaging/sysroot.sh" "$name")
 	mkdir -p "$build/cross"
 	"$top/packaging/cross-file.sh" "$name" "$sysroot" >"$cross.new"
@@ -47,10 +48,14 @@ build_arch() {
 		rm -rf "$build/arch-$name" "$build/arch-$name-"*
 	fi
 	setup "$dir" --cross-file "$cross" --prefix=/usr -Dbuildtype=release \
-		-Dstatic_loader=true -Dpackages=true -Dtests=false -Dsanitizers=false \
+		-Dstatic_loader=true -Dpackages=true -Dtests=false -Dsanitizers=false -Dguest_tools="$tools" \
 		-Dprebuilt_bpf="$build/bpf" -Dsource_date_epoch="$SOURCE_DATE_EPOCH" -Dpackage_version="${3:-}"
 	meson compile -C "$dir" >"$dir/compile.log" 2>&1 || { tail -40 "$dir/compile.log"; echo "ci/build.sh: building $name failed; log: $dir/compile.log" >&2; exit 1; }
 	cp "$dir"/packaging/*.deb "$dir"/packaging/*.rpm "$out/"
+	if [[ $tools == true ]]; then	# the VM guests' test tools (tests/tools) of this architecture
+		mkdir -p "$out/test-tools/$name"
+		cp "$dir/tests/tools/exec-kinds" "$dir/tests/tools/noop" "$out/test-tools/$name/"
+	fi
 	echo "ci/build.sh: $name${3:+ $3}: $(cd "$dir/packaging" && echo ./*.deb ./*.rpm)"
 }
 

@@ -320,6 +320,10 @@ class Runner:
         shutil.copytree(os.path.join(self.pkgdir, 'previous/apt'), f'{top}/hbc/repo-prev')
         shutil.copytree(os.path.join(TOP, 'packaging/debian'), f'{top}/hbc/src/debian')  # its autopkgtest,
         open(f'{top}/hbc/src/debian/files', 'w').close()  # ... as a built tree: no dpkg-dev needed
+        tools = os.path.join(self.pkgdir, 'test-tools', entry.row['name'])
+        if not os.path.isdir(tools):
+            raise StageError('package', f'no {tools} (the guest test tools: run ci/build.sh)')
+        shutil.copytree(tools, f'{top}/hbc/tools')
         shutil.copy(btfs[0], f'{top}/hbc/kernel.btf')
         shutil.copy(btfs[1], f'{top}/hbc/other.btf')
         for src, dst in [(os.environ.get('HBC_VM_GUEST_TEST') or 'tests/vm/guest.sh', 'hbc/test.sh'),

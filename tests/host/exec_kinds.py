@@ -134,8 +134,12 @@ def run(loader, kinds, noop, buffer, fmt, work):
         if line.startswith('# skip '):
             print(f'# {what}: {line[2:]}')
             continue
-        kind, sysc, compat, result, hexpath = line.split('\t')
-        expected.append((kind, sysc, compat == '1', int(result), bytes.fromhex(hexpath)))
+        kind, sysc, compat, result, hexpath, jpath, tpath = line.split('\t')
+        path = bytes.fromhex(hexpath)
+        # the escaped forms the VM guests compare with (tests/vm/guest.sh) must be these bytes
+        if json.loads(f'"{jpath}"').encode('utf-8', 'surrogateescape') != path or unescape_text(tpath) != path:
+            bad(f'{what}: {kind}: exec-kinds\' escaped paths {jpath[:60]!r} / {tpath[:60]!r} are not {path[:60]!r}')
+        expected.append((kind, sysc, compat == '1', int(result), path))
     out = open(outp, 'rb').read().decode('utf-8', 'surrogateescape')
     recs = parse_json(out) if fmt == 'json' else parse_text(out)
     for kind, sysc, compat, result, path in expected:

@@ -4,14 +4,16 @@
  *
  *   exec-kinds DIR NOOP
  *
- * DIR: an empty directory (its path at most 64 bytes); NOOP: a static program that exits
- * 0, copied into DIR under each name. For each kind one line goes to stdout, what the
- * tracer must report for it, tab-separated:
+ * DIR: an empty directory (at most 64 bytes of [A-Za-z0-9/._-]); NOOP: a static program
+ * that exits 0, copied into DIR under each name. For each kind one line goes to stdout,
+ * what the tracer must report for it, tab-separated:
  *
- *   KIND  SYSCALL  COMPAT  RESULT  PATH-HEX
+ *   KIND  SYSCALL  COMPAT  RESULT  PATH-HEX  JSON-PATH  TEXT-PATH
  *
  * SYSCALL execve|execveat, COMPAT 0|1, RESULT 0 or -errno, PATH-HEX the path as the
- * kernel names it (bytes as hex; "/dev/fd/N/..." for execveat relative to a dirfd).
+ * kernel names it (bytes as hex; "/dev/fd/N/..." for execveat relative to a dirfd), and
+ * the same path as the tracer's JSON and text output escape it (loader/format.h): known
+ * values for the names used here, so that a guest without a JSON parser can compare.
  * A kind this machine cannot do is a line "# skip KIND: why". Exit 0 when every
  * exec's outcome was the one expected, 1 otherwise, 2 on usage or setup errors.
  *
@@ -47,12 +49,19 @@ static void print_hex(const char *s)
 		printf("%02x", (unsigned char)*s);
 }
 
-static void expect_line(const char *kind, const char *sys, int compat, int result, const char *path)
+/* @json, @text: the path's escaped forms where they differ from @path (NULL: the same). */
+static void expect_escaped(const char *kind, const char *sys, int compat, int result,
+			   const char *path, const char *json, const char *text)
 {
 	printf("%s\t%s\t%d\t%d\t", kind, sys, compat, result);
 	print_hex(path);
-	putchar('\n');
+	printf("\t%s\t%s\n", json ? json : path, text ? text : path);
 	fflush(stdout);
+}
+
+static void expect_line(const char *kind, const char *sys, int compat, int result, const char *path)
+{
+	expect_escaped(kind, sys, compat, result, path, NULL, NULL);
 }
 
 /* The child's exit status: 0 (the NOOP ran), or 100 + errno of a failed exec. */
@@ -101,7 +110,8 @@ static int copy_file(const char *from, const char *to, mode_t mode)
 }
 
 /* fork, then execve @path in the child: what most daemons do. */
-static void fork_execve(const char *kind, const char *path, int result)
+static void fork_execve_escaped(const char *kind, const char *path, int result, const char *json,
+				const char *text)
 {
 	pid_t pid = fork();
 
@@ -111,8 +121,25 @@ static void fork_execve(const char *kind, const char *path, int result)
 		execve(path, argv, no_env);
 		_exit(100 + errno);
 	}
-	expect_line(kind, "execve", 0, result, path);
+	expect_escaped(kind, "execve", 0, result, path, json, text);
 	check(kind, reap(pid), result);
+}
+
+static void fork_execve(const char *kind, const char *path, int result)
+{
+	fork_execve_escaped(kind, path, result, NULL, NULL);
+}
+
+/* DIR/@name, whose escaped forms are DIR/@json and DIR/@text. */
+static void fork_execve_name(const char *kind, const char *dir, const char *name, const char *json,
+			     const char *text)
+{
+	char path[256], j[256], t[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(j, sizeof(j), "%s/%s", dir, json);
+	snprintf(t, sizeof(t), "%s/%s", dir, text);
+	fork_execve_escaped(kind, path, 0, j, t);
 }
 
 static void literal(void)
@@ -218,8 +245,8 @@ static void execve32(const char *path)
 static void execve32(const char *path)
 {
 	(void)path;
-	printf("# skip execve-32bit: a 64-bit process has no 32-bit system call entry on this "
-	       "architecture\n");
+	printf("# skip execve-32bit: only x86_64 lets a 64-bit process make a 32-bit system call "
+	       "(int $0x80); elsewhere it takes a 32-bit program\n");
 }
 #endif
 
@@ -229,8 +256,10 @@ int main(int argc, char **argv)
 	const char *d;
 	size_t n;
 
-	if (argc != 3 || strlen(argv[1]) > 64) {
-		fprintf(stderr, "usage: exec-kinds DIR NOOP   (DIR: at most 64 bytes)\n");
+	if (argc != 3 || strlen(argv[1]) > 64 ||
+	    strspn(argv[1], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-") !=
+		    strlen(argv[1])) {
+		fprintf(stderr, "usage: exec-kinds DIR NOOP   (DIR: at most 64 bytes of [A-Za-z0-9/._-])\n");
 		return 2;
 	}
 	d = argv[1];
@@ -281,12 +310,9 @@ int main(int argc, char **argv)
 		n += (size_t)snprintf(longp + n, sizeof(longp) - n, "./");
 	snprintf(longp + n, sizeof(longp) - n, "long");
 	fork_execve("long-path", longp, 0);
-	snprintf(path, sizeof(path), "%s/new\nline", dir);
-	fork_execve("newline", path, 0);
-	snprintf(path, sizeof(path), "%s/bad\xff\xfe", dir);
-	fork_execve("invalid-utf8", path, 0);
-	snprintf(path, sizeof(path), "%s/caf\xc3\xa9", dir);
-	fork_execve("utf8", path, 0);
+	fork_execve_name("newline", dir, "new\nline", "new\\nline", "new\\nline");
+	fork_execve_name("invalid-utf8", dir, "bad\xff\xfe", "bad\\udcff\\udcfe", "bad\\xff\\xfe");
+	fork_execve_name("utf8", dir, "caf\xc3\xa9", "caf\xc3\xa9", "caf\xc3\xa9");
 	unlink(LITERAL_PATH);
 	return failures ? 1 : 0;
 }

@@ -9,6 +9,7 @@
 # /hbc/env (from the host): HBC_NONCE, HBC_PKG, HBC_OBJECT (arch table name),
 # HBC_MACHINES (its uname -m values), HBC_VERSION and HBC_PREVIOUS (the package versions
 # of the repositories /hbc/repo and /hbc/repo-prev), HBC_STEP_TIMEOUT (seconds per step).
+# /hbc/tools: this architecture's tests/tools (exec-kinds, noop), from ci/build.sh.
 set -u
 # shellcheck disable=SC1091 # written by the host
 . /hbc/env
@@ -181,6 +182,48 @@ expect "--btf of a file without BTF: exit $rc (2), $(head -n 1 "$W/btf.err")" te
 begin trace
 trace_scenario "$bin" "$tag" 1000 2000 "$tool"
 expect "the trace attached as --check did ($TRACE_ATTACH)" test "$TRACE_ATTACH" = "$attach"
+
+begin exec-kinds
+# Every kind of exec (tests/tools/exec-kinds.c, built for this architecture): each exactly
+# once, with its syscall, 32-bit flag, result and path, in the JSON and in the text output.
+# The tool prints each path as both outputs escape it; the host test checks those forms
+# against the bytes with a real JSON parser (tests/host/exec_kinds.py).
+kinds_live() { "$bin.p" && grep -qF " $bin.p " "$W/kinds.out" || grep -qF "\"path\":\"$bin.p\"" "$W/kinds.out"; }
+# kinds_run ARGS...: the tracer with ARGS, exec-kinds while it runs; $W/kinds.out, $W/kinds.exp
+kinds_run() {
+	local pid
+	rm -rf "$W/k" && mkdir -m 0755 "$W/k"
+	"$tool" "$@" >"$W/kinds.out" 2>"$W/kinds.err" &
+	pid=$!
+	if wait_for 60 "$pid" grep -qs '^attached: ' "$W/kinds.err" && wait_for 30 "$pid" kinds_live; then
+		timeout "$T" /hbc/tools/exec-kinds "$W/k" /hbc/tools/noop >"$W/kinds.exp" 2>"$W/kinds.log"
+		expect "exec-kinds $*: every exec had the outcome expected (exit $?)" test $? = 0
+		show "$W/kinds.log" exec-kinds
+	else
+		bad "exec-kinds $*: the tracer did not print: $(tail -n 3 "$W/kinds.err" | tr '\n' ' ')"
+	fi
+	stop "$pid"
+	expect "exec-kinds $*: the tracer exits 0 (got $?)" test $? = 0
+}
+kinds_run --json
+grep '^# skip' "$W/kinds.exp" | sed 's/^/    /'
+while IFS=$'\t' read -r kind sys compat result _ jpath _; do
+	c=false && [ "$compat" = 1 ] && c=true
+	all=$(grep -cF "\"path\":\"$jpath\",\"path_source\"" "$W/kinds.out")
+	right=$(grep -F "\"command\":\"exec-kinds\",\"syscall\":\"$sys\",\"compat\":$c,\"result\":$result," "$W/kinds.out" |
+		grep -cF "\"path\":\"$jpath\",\"path_source\"")
+	expect "json: $kind: $sys compat $c result $result, ${jpath:0:60}: exactly once ($all, $right right)" \
+		test "$all/$right" = 1/1
+done < <(grep -v '^#' "$W/kinds.exp")
+expect "json: no record with an empty or unreadable path" bash -c "! grep -qE '\"path\":(\"\"|null),' '$W/kinds.out'"
+kinds_run
+while IFS=$'\t' read -r kind sys compat result _ _ tpath; do
+	[ "$compat" = 1 ] && sys=$sys/32
+	case $result in 0) res=0 ;; -2) res=ENOENT ;; -13) res=EACCES ;; *) res="errno $result" ;; esac
+	all=$(P=$tpath awk '$6 == ENVIRON["P"]' "$W/kinds.out" | wc -l)
+	right=$(P=$tpath S=$sys R=$res awk '$3 == "exec-kinds" && $4 == ENVIRON["S"] && $5 == ENVIRON["R"] && $6 == ENVIRON["P"]' "$W/kinds.out" | wc -l)
+	expect "text: $kind: $sys $res ${tpath:0:60}: exactly once ($all, $right right)" test "$all/$right" = 1/1
+done < <(grep -v '^#' "$W/kinds.exp")
 
 begin systemd
 printf '# edited by the VM test\n0 r-%s\n1000 u-%s\n' "$tag" "$tag" >/etc/hello-buffer-config.conf
