@@ -139,7 +139,7 @@ static int link_common(struct hbc_attach *a, const struct hbc_progs *p)
 	return 0;
 }
 
-static void say_attached(const struct hbc_attach *a, const char *why)
+void hbc_attach_say(const struct hbc_attach *a)
 {
 	char compat[160] = "";
 
@@ -148,13 +148,16 @@ static void say_attached(const struct hbc_attach *a, const char *why)
 	else if (a->has_compat)
 		snprintf(compat, sizeof(compat), "; 32-bit entries: %s",
 			 a->mode == HBC_ATTACH_KSYSCALL ? "kprobes" : "raw_syscalls");
-	fprintf(stderr, "attached: %s%s; sched_process_exec%s\n", long_name(a->mode), compat, why);
+	fprintf(stderr, "attached: %s%s; sched_process_exec%s\n", long_name(a->mode), compat, a->why);
 }
 
 int hbc_attach_link(struct hbc_attach *a, const struct hbc_progs *p)
 {
-	char why[128] = " (requested)";
+	char *why = a->why;
+	size_t whylen = sizeof(a->why);
 	int err;
+
+	snprintf(why, whylen, " (requested)");
 
 	err = link_common(a, p);
 	if (err)
@@ -162,20 +165,18 @@ int hbc_attach_link(struct hbc_attach *a, const struct hbc_progs *p)
 	if (a->want != HBC_ATTACH_AUTO) {
 		err = link_set(a, p, a->want);
 	} else if (!a->kprobes) {
-		snprintf(why, sizeof(why), " (kprobes unavailable)");
+		snprintf(why, whylen, " (kprobes unavailable)");
 		err = link_set(a, p, HBC_ATTACH_TRACEPOINT);
 	} else {
 		why[0] = '\0';
 		err = link_set(a, p, HBC_ATTACH_KSYSCALL);
 		if (err) {	/* kprobes exist, but not on this function (riscv 6.12: ftrace sites) */
-			snprintf(why, sizeof(why), " (ksyscall attach failed: %s)", strerror(-err));
+			snprintf(why, whylen, " (ksyscall attach failed: %s)", strerror(-err));
 			err = link_set(a, p, HBC_ATTACH_TRACEPOINT);
 		}
 	}
-	if (!err) {
-		say_attached(a, why);
+	if (!err)
 		return 0;
-	}
 	hbc_attach_detach(a);
 	if (a->want == HBC_ATTACH_KSYSCALL)
 		fprintf(stderr, "hello-buffer-config: cannot attach %s: %s; try --attach tracepoint\n",

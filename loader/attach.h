@@ -25,6 +25,7 @@ struct hbc_attach {
 	enum hbc_attach_mode mode;	/* what is attached, after hbc_attach_link() */
 	bool has_compat;		/* the object has 32-bit entry programs */
 	int compat_err;			/* 0: they are attached; else why not (-errno) */
+	char why[128];			/* how the mode was chosen, for hbc_attach_say() */
 	struct bpf_link *links[HBC_MAX_LINKS];
 	int nlinks;
 };
@@ -33,11 +34,13 @@ struct hbc_attach {
 void hbc_attach_plan(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_attach_mode want);
 /*
  * After load: attach, falling back from ksyscall to the tracepoints when asked for
- * "auto". Says on stderr what was attached and why, or why nothing could be.
+ * "auto". Says on stderr why nothing could be attached; hbc_attach_say() what was.
  * The 32-bit entries are attached where the kernel has them; their absence is said,
  * not an error. 0 or -errno.
  */
 int hbc_attach_link(struct hbc_attach *a, const struct hbc_progs *p);
+/* "attached: <what>; 32-bit entries: ...; sched_process_exec<why>" on stderr. */
+void hbc_attach_say(const struct hbc_attach *a);
 /* Detach (nothing new reaches the buffer afterwards). */
 void hbc_attach_detach(struct hbc_attach *a);
 

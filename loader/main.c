@@ -22,6 +22,7 @@
 #include "corecheck.h"
 #include "format.h"
 #include "kbtf.h"
+#include "live.h"
 #include "objects.h"
 #include "probe.h"
 
@@ -29,6 +30,8 @@
 #define EXIT_USAGE 2
 #define DEFAULT_PAGES 64
 #define POLL_MS 50
+/* How long the programs may take to report a probe exec from every CPU. */
+#define LIVE_TIMEOUT_MS 10000
 
 struct options {
 	const char *config;
@@ -47,6 +50,7 @@ struct options {
 /* What became of the records that reached us. */
 struct tally {
 	const struct options *opt;
+	struct hbc_live *live;		/* its probe records are not printed */
 	unsigned long events;		/* printed */
 	unsigned long beyond;		/* arrived after --count was reached: not printed */
 	unsigned long long lost;	/* the kernel had no room for them */
@@ -269,6 +273,8 @@ static void on_record(void *ctx, const void *data, size_t size)
 		fprintf(stderr, PROG ": a record of %zu bytes is too short: ignored\n", size);
 		return;
 	}
+	if (hbc_live_claim(t->live, d) || t->opt->check)
+		return;
 	if (t->opt->count && t->events >= t->opt->count) {
 		t->beyond++;
 		return;
@@ -313,8 +319,6 @@ static int trace(struct tally *t, struct hbc_buffer *b, struct hbc_attach *a)
 {
 	int err = 0, drained;
 
-	if (!t->opt->json)
-		hbc_format_text_header(stdout);
 	while (!stop) {
 		err = hbc_buffer_poll(b, POLL_MS);
 		fflush(stdout);
@@ -368,7 +372,8 @@ static int setup_signals(void)
 static int run(const struct options *o, const struct hbc_object *obj, const struct hbc_btf *btf,
 	       const struct hbc_config *cfg)
 {
-	struct tally t = { .opt = o };
+	struct hbc_live live = {};
+	struct tally t = { .opt = o, .live = &live };
 	struct hbc_buffer_ops ops = { .record = on_record, .lost = on_lost, .ctx = &t };
 	struct hbc_progs p = {};
 	struct hbc_attach a = {};
@@ -389,6 +394,15 @@ static int run(const struct options *o, const struct hbc_object *obj, const stru
 	}
 	if (!err)
 		err = hbc_attach_link(&a, &p);
+	if (!err && !o->check && !o->json)
+		hbc_format_text_header(stdout);
+	/* "attached:" only once the programs are seen to report execs on every CPU */
+	if (!err)
+		err = hbc_live_init(&live);
+	if (!err)
+		err = hbc_live_prove(&live, buf, LIVE_TIMEOUT_MS);
+	if (!err)
+		hbc_attach_say(&a);
 	if (!err && o->check)
 		printf("check: ok: object %s (%zu bytes, sha256 %s), btf %s, attached %s\n",
 		       obj->name, obj->size, obj->sha256, btf->what, hbc_attach_names[a.mode]);
@@ -396,6 +410,7 @@ static int run(const struct options *o, const struct hbc_object *obj, const stru
 		err = trace(&t, buf, &a);
 	hbc_attach_detach(&a);
 	hbc_buffer_free(buf);
+	hbc_live_free(&live);
 	p.destroy(p.skel);
 	return err;
 }

@@ -12,6 +12,10 @@ expect_run "--check" 0 "" "$LOADER" --check
 cat "$tmp/err" "$tmp/out"
 grep -qE "^check: ok: object [a-z0-9]+ \\([0-9]+ bytes, sha256 [0-9a-f]{64}\\)" "$tmp/out" \
 	&& ok "check names the object" || bad "check line: $(cat "$tmp/out")"
+grep -qE "^live: a probe exec came back from each of $(nproc) CPUs in [0-9]+ ms \\([0-9]+ rounds?\\)$" "$tmp/err" \
+	&& ok "liveness proved on every CPU before 'attached:': $(grep '^live: ' "$tmp/err")" || bad "no live: line: $(cat "$tmp/err")"
+[[ $(grep -n '^live: ' "$tmp/err" | cut -d: -f1) -lt $(grep -n '^attached: ' "$tmp/err" | cut -d: -f1) ]] \
+	&& ok "live: comes before attached:" || bad "order: $(cat "$tmp/err")"
 if kprobes_available; then
 	grep -qxE "attached: $ks$tail_re" "$tmp/err" && ok "kprobes present: ksyscall attached" \
 		|| bad "kprobes present but: $(cat "$tmp/err")"

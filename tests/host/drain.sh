@@ -13,19 +13,15 @@ n=${DRAIN_EXECS:-6000}
 dir=$(mktemp -d /tmp/hXXXXX)
 chmod 755 "$dir"
 cp "$NOOP" "$dir/n"
-cp "$NOOP" "$dir/p"
 bin=$dir/n
 trap 'rm -rf "$tmp" "$dir"; [[ -n ${pid:-} ]] && kill -KILL "$pid" 2>/dev/null' EXIT
 
-# start BUFFER ARGS...: the tracer in the background, once it prints execs. Execs in the
-# first milliseconds after "attached:" can go unseen (the kernel's tracepoint is not live
-# yet: 0-8 of 100 measured on 6.18), so wait for one of $dir/p before the storm.
+# start BUFFER ARGS...: the tracer in the background (pid), once it says "attached:"
 start() {
-	"$LOADER" --buffer "$1" --json "${@:2}" >"$tmp/out" 2>"$tmp/err" &
-	pid=$!
-	wait_for 10 "$pid" grep -q '^attached: ' "$tmp/err" &&
-		wait_for 10 "$pid" probe "$dir/p" "$tmp/out" && return 0
-	bad "$1: no record of $dir/p within 10 s: $(cat "$tmp/err")"
+	start_tracer "$tmp/out" "$tmp/err" "$LOADER" --buffer "$1" --json "${@:2}"
+	pid=$TRACER_PID
+	grep -q '^attached: ' "$tmp/err" && return 0
+	bad "$1: not attached within 60 s: $(cat "$tmp/err")"
 	return 1
 }
 

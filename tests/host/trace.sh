@@ -11,7 +11,6 @@ dir=$(mktemp -d /tmp/hello-buffer-config-trace.XXXXXX)	# longer than the book's 
 chmod 755 "$dir"
 bin=$dir/t
 cp /bin/true "$bin"
-cp /bin/true "$bin.p"
 trap 'rm -rf "$tmp" "$dir"' EXIT
 
 # shellcheck disable=SC2086
@@ -19,9 +18,8 @@ trace_scenario "$bin" "${dir##*.}" 4242 65534 "$LOADER" ${LOADER_ARGS:-}
 assert_nothing_left "after SIGTERM"
 
 # shellcheck disable=SC2086
-"$LOADER" ${LOADER_ARGS:-} --count 2 >"$tmp/text" 2>"$tmp/err" &
-pid=$!
-wait_for 10 "$pid" grep -q '^attached: ' "$tmp/err"
+start_tracer "$tmp/text" "$tmp/err" "$LOADER" ${LOADER_ARGS:-} --count 2
+pid=$TRACER_PID
 for _ in $(seq 50); do "$bin"; kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
 wait "$pid"
 rc=$?

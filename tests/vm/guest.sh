@@ -67,9 +67,10 @@ unit_do() {
 	invoked
 	return $rc
 }
-# live: the service prints execs (one of $bin.p is in its journal)
-live() { wait_for 60 $$ jprobe; }
-jprobe() { "$bin.p" && journal | grep -q " $bin.p "; }
+# live: the service said "attached:" in this invocation's journal (the loader says it once
+# its programs have reported a probe exec from every CPU): execs from then on are seen
+live() { wait_for 60 $$ jattached; }
+jattached() { journal | grep -q '^attached: '; }
 
 begin facts
 m=$(uname -m)
@@ -112,7 +113,6 @@ tag=$(printf '%s' "$N" | cut -c1-6)
 bin=/tmp/x/hello-buffer-config-test/$tag
 mkdir -m 0755 /tmp/x /tmp/x/hello-buffer-config-test
 cp /usr/bin/true "$bin"
-cp /usr/bin/true "$bin.p"
 
 begin repository
 # what a fleet host is told: the repository's key, and one sources line naming it
@@ -188,14 +188,13 @@ begin exec-kinds
 # once, with its syscall, 32-bit flag, result and path, in the JSON and in the text output.
 # The tool prints each path as both outputs escape it; the host test checks those forms
 # against the bytes with a real JSON parser (tests/host/exec_kinds.py).
-kinds_live() { "$bin.p" && grep -qF " $bin.p " "$W/kinds.out" || grep -qF "\"path\":\"$bin.p\"" "$W/kinds.out"; }
-# kinds_run ARGS...: the tracer with ARGS, exec-kinds while it runs; $W/kinds.out, $W/kinds.exp
+# kinds_run ARGS...: the tracer with ARGS, exec-kinds right after "attached:"; $W/kinds.out, $W/kinds.exp
 kinds_run() {
 	local pid
 	rm -rf "$W/k" && mkdir -m 0755 "$W/k"
-	"$tool" "$@" >"$W/kinds.out" 2>"$W/kinds.err" &
-	pid=$!
-	if wait_for 60 "$pid" grep -qs '^attached: ' "$W/kinds.err" && wait_for 30 "$pid" kinds_live; then
+	start_tracer "$W/kinds.out" "$W/kinds.err" "$tool" "$@"
+	pid=$TRACER_PID
+	if grep -q '^attached: ' "$W/kinds.err"; then
 		timeout "$T" /hbc/tools/exec-kinds "$W/k" /hbc/tools/noop >"$W/kinds.exp" 2>"$W/kinds.log"
 		expect "exec-kinds $*: every exec had the outcome expected (exit $?)" test $? = 0
 		show "$W/kinds.log" exec-kinds
