@@ -210,12 +210,14 @@ bpf_snapshot() {
 			jq -r '"\(.id) \(.run_time_ns // 0) \(.run_cnt // 0)"' 2>/dev/null || true
 	done
 }
-# bpf_per_run BEFORE AFTER: run time of all the programs over the runs of the busiest
-# one, in ns: the in-kernel cost per exec (execsnoop runs two programs per exec)
+# bpf_per_run BEFORE AFTER EXECS: run time of all the programs over the EXECS the tracer
+# printed in between, in ns: the in-kernel cost per exec, whatever runs it takes
+# (execsnoop runs two programs per exec; ours up to three, and in tracepoint mode two
+# more on every system call of the machine for the 32-bit entries)
 bpf_per_run() {
-	awk 'FNR == NR { t[$1] = $2; c[$1] = $3; next }
-		{ dt += $2 - t[$1]; dc = $3 - c[$1]; if (dc > mc) mc = dc }
-		END { if (mc > 0 && dt > 0) printf "%.0f", dt / mc; else print "-" }' \
+	awk -v n="$3" 'FNR == NR { t[$1] = $2; next }
+		{ dt += $2 - t[$1] }
+		END { if (n > 0 && dt > 0) printf "%.0f", dt / n; else print "-" }' \
 		<(printf '%s\n' "$1") <(printf '%s\n' "$2")
 }
 bpf_stats_old=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo)
@@ -264,7 +266,7 @@ storm_round() {
 		bpf1=$(bpf_snapshot "$tracer_pid")
 		cpu_us=$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$clk_tck" -v n="$printed" 'BEGIN {
 			if (a == "" || b == "" || n <= 0) print "-"; else printf "%.2f", (b - a) * 1e6 / hz / n }')
-		bpf_ns=$(bpf_per_run "$bpf0" "$bpf1")
+		bpf_ns=$(bpf_per_run "$bpf0" "$bpf1" "$printed")
 		stop_tracer
 		delivered=$(grep -cF "$target" "$o" || true)
 		lost=$(lost_count "$tool" "$o" "$e")

@@ -39,12 +39,14 @@ static bool prog_entry(const struct bpf_program *prog)
 	return prog_set(prog) != HBC_ATTACH_AUTO && !(len > 2 && strcmp(n + len - 2, "_x") == 0);
 }
 
-void hbc_attach_plan(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_attach_mode want)
+void hbc_attach_plan(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_attach_mode want,
+		     bool raw_compat)
 {
 	struct bpf_program *prog;
 	bool ksyscall, tracepoint;
 
 	a->want = want;
+	a->raw_compat = raw_compat;
 	a->kprobes = want != HBC_ATTACH_TRACEPOINT && hbc_kprobes_available();
 	ksyscall = want == HBC_ATTACH_KSYSCALL || (want == HBC_ATTACH_AUTO && a->kprobes);
 	tracepoint = want != HBC_ATTACH_KSYSCALL;
@@ -54,7 +56,8 @@ void hbc_attach_plan(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_a
 		a->has_compat |= prog_compat(prog);
 		bpf_program__set_autoload(prog, set == HBC_ATTACH_AUTO ||
 					  (set == HBC_ATTACH_KSYSCALL && ksyscall) ||
-					  (set == HBC_ATTACH_TRACEPOINT && tracepoint));
+					  (set == HBC_ATTACH_TRACEPOINT && tracepoint &&
+					   (raw_compat || !prog_compat(prog))));
 	}
 }
 
@@ -97,7 +100,8 @@ static int link_set(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_at
 		bpf_object__for_each_program(prog, p->obj) {
 			int e;
 
-			if (prog_set(prog) != mode || prog_entry(prog) != entries)
+			if (prog_set(prog) != mode || prog_entry(prog) != entries ||
+			    !bpf_program__autoload(prog))
 				continue;
 			e = link_prog(a, prog);
 			if (e && prog_compat(prog)) {
@@ -145,9 +149,12 @@ void hbc_attach_say(const struct hbc_attach *a)
 
 	if (a->has_compat && a->compat_err)
 		snprintf(compat, sizeof(compat), "; 32-bit entries: none (%s)", strerror(-a->compat_err));
+	else if (a->has_compat && a->mode == HBC_ATTACH_KSYSCALL)
+		snprintf(compat, sizeof(compat), "; 32-bit entries: kprobes");
+	else if (a->has_compat && a->raw_compat)
+		snprintf(compat, sizeof(compat), "; 32-bit entries: raw_syscalls");
 	else if (a->has_compat)
-		snprintf(compat, sizeof(compat), "; 32-bit entries: %s",
-			 a->mode == HBC_ATTACH_KSYSCALL ? "kprobes" : "raw_syscalls");
+		snprintf(compat, sizeof(compat), "; 32-bit entries: not hooked (--raw-syscalls)");
 	fprintf(stderr, "attached: %s%s; sched_process_exec%s\n", long_name(a->mode), compat, a->why);
 }
 

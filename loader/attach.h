@@ -24,14 +24,20 @@ struct hbc_attach {
 	bool kprobes;			/* the kernel has kprobes */
 	enum hbc_attach_mode mode;	/* what is attached, after hbc_attach_link() */
 	bool has_compat;		/* the object has 32-bit entry programs */
+	bool raw_compat;		/* tracepoint set: hook them on raw sys_enter/sys_exit */
 	int compat_err;			/* 0: they are attached; else why not (-errno) */
 	char why[128];			/* how the mode was chosen, for hbc_attach_say() */
 	struct bpf_link *links[HBC_MAX_LINKS];
 	int nlinks;
 };
 
-/* Before load: which programs to load for @want, from what the kernel has. */
-void hbc_attach_plan(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_attach_mode want);
+/*
+ * Before load: which programs to load for @want, from what the kernel has. @raw_compat:
+ * the tracepoint set's 32-bit entries too, on the raw sys_enter/sys_exit tracepoints,
+ * which run a BPF program on every system call of the machine (--raw-syscalls).
+ */
+void hbc_attach_plan(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_attach_mode want,
+		     bool raw_compat);
 /*
  * After load: attach, falling back from ksyscall to the tracepoints when asked for
  * "auto". Says on stderr why nothing could be attached; hbc_attach_say() what was.

@@ -44,6 +44,7 @@ struct options {
 	unsigned long pages;		/* perf buffer pages per CPU */
 	bool json;
 	bool check;
+	bool raw_syscalls;		/* --raw-syscalls */
 	bool verbose;
 };
 
@@ -90,6 +91,11 @@ static void usage(FILE *out)
 		"                       instead of " HBC_KERNEL_BTF " or the BTF this build carries\n"
 		"                       for kernels without it\n"
 		"      --attach MODE    auto (default), ksyscall or tracepoint\n"
+		"      --raw-syscalls   with tracepoints (no kprobes): report 32-bit execs' entries\n"
+		"                       and failures too, through the raw sys_enter/sys_exit\n"
+		"                       tracepoints: a BPF program on every system call of the\n"
+		"                       machine. Without it their successes are still reported\n"
+		"                       (syscall \"unknown\", command the new program's)\n"
 		"      --buffer KIND    auto (default: ring where the kernel has it), ring or perf\n"
 		"      --pages N        perf buffer pages per CPU, a power of 2 (default %d)\n"
 		"  -v, --verbose        show libbpf's log\n"
@@ -132,7 +138,8 @@ static int parse_choice(const char *opt, const char *s, const char *const *names
 	return -EINVAL;
 }
 
-enum { OPT_CHECK = 256, OPT_ATTACH, OPT_PAGES, OPT_BUFFER, OPT_CHECK_BTF, OPT_ARCH, OPT_BTF };
+enum { OPT_CHECK = 256, OPT_ATTACH, OPT_PAGES, OPT_BUFFER, OPT_CHECK_BTF, OPT_ARCH, OPT_BTF,
+       OPT_RAW_SYSCALLS };
 
 /* Returns 0 to run, 1 when done (help/version printed), or -EINVAL. */
 static int parse_args(int argc, char **argv, struct options *o)
@@ -144,6 +151,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "check-btf", required_argument, NULL, OPT_CHECK_BTF },
 		{ "btf", required_argument, NULL, OPT_BTF },
+		{ "raw-syscalls", no_argument, NULL, OPT_RAW_SYSCALLS },
 		{ "arch", required_argument, NULL, OPT_ARCH },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "pages", required_argument, NULL, OPT_PAGES },
@@ -166,6 +174,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_CHECK: o->check = true; break;
 		case OPT_CHECK_BTF: o->check_btf = optarg; break;
 		case OPT_BTF: o->btf = optarg; break;
+		case OPT_RAW_SYSCALLS: o->raw_syscalls = true; break;
 		case OPT_ARCH: o->arch = optarg; break;
 		case OPT_ATTACH:
 			if (parse_choice("--attach", optarg, hbc_attach_names, HBC_ATTACH_MODES, &choice))
@@ -383,7 +392,7 @@ static int run(const struct options *o, const struct hbc_object *obj, const stru
 	err = open_object(obj, btf, &p);
 	if (err)
 		return err;
-	hbc_attach_plan(&a, &p, o->attach);
+	hbc_attach_plan(&a, &p, o->attach, o->raw_syscalls);
 	kind = hbc_buffer_setup(&p, o->buffer, o->pages);
 	err = kind < 0 ? kind : load_object(obj, &p);
 	if (!err)

@@ -6,7 +6,7 @@ need_root
 # what the loader says it attached (loader/attach.c); the 32-bit part only where the object has compat entries
 ks='ksyscall execve, execveat'
 tp='tracepoint syscalls/sys_{enter,exit}_execve{,at}'
-tail_re='(; 32-bit entries: [a-z_]+|; 32-bit entries: none \([^)]*\))?; sched_process_exec'
+tail_re='(; 32-bit entries: (kprobes|raw_syscalls|not hooked \(--raw-syscalls\)|none \([^)]*\)))?; sched_process_exec'
 
 expect_run "--check" 0 "" "$LOADER" --check
 cat "$tmp/err" "$tmp/out"
