@@ -29,7 +29,8 @@ int hbc_live_init(struct hbc_live *l)
 	cpu_set_t set;
 
 	memset(l, 0, sizeof(*l));
-	snprintf(l->path, sizeof(l->path), "/dev/null/hello-buffer-config-live-%d", (int)getpid());
+	l->path_len = (size_t)snprintf(l->path, sizeof(l->path), "/dev/null/hello-buffer-config-live-%d",
+				       (int)getpid());
 	if (sched_getaffinity(0, sizeof(set), &set))
 		return -errno;
 	l->maxcpu = CPU_SETSIZE;
@@ -105,11 +106,10 @@ static int probe_round(struct hbc_live *l)
 	return 0;
 }
 
+/* Called for every record: the path length rules out nearly all of them at once. */
 bool hbc_live_claim(struct hbc_live *l, const struct data_t *d)
 {
-	size_t n = strlen(l->path);
-
-	if (!l || !l->seen || d->path_len != n || memcmp(d->path, l->path, n))
+	if (!l || !l->seen || d->path_len != l->path_len || memcmp(d->path, l->path, l->path_len))
 		return false;
 	for (int i = 0; i < l->nprobes; i++) {
 		int cpu = l->probes[i].cpu;
@@ -135,7 +135,7 @@ static int first_unseen(const struct hbc_live *l)
 
 int hbc_live_prove(struct hbc_live *l, struct hbc_buffer *b, int timeout_ms)
 {
-	long end = now_ms() + timeout_ms;
+	long start = now_ms(), end = start + timeout_ms;
 	int err;
 
 	while (l->nseen < l->ncpus) {
@@ -164,7 +164,7 @@ int hbc_live_prove(struct hbc_live *l, struct hbc_buffer *b, int timeout_ms)
 		}
 	}
 	fprintf(stderr, "live: a probe exec came back from each of %d CPUs in %ld ms (%d round%s)\n",
-		l->ncpus, now_ms() - (end - timeout_ms), l->rounds, l->rounds == 1 ? "" : "s");
+		l->ncpus, now_ms() - start, l->rounds, l->rounds == 1 ? "" : "s");
 	return 0;
 }
 

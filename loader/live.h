@@ -20,6 +20,7 @@ struct hbc_live_probe {
 
 struct hbc_live {
 	char path[64];				/* "/dev/null/hello-buffer-config-live-<pid>" */
+	size_t path_len;
 	struct hbc_live_probe *probes;		/* every probe child, for the filter */
 	int nprobes, cap;
 	int ncpus, nseen;			/* CPUs to prove, and proved (or offline) */
