@@ -32,7 +32,7 @@ def bad(what):
     print(f'FAIL {what}', flush=True)
 
 
-ERRNO = {0: '0', -2: 'ENOENT', -13: 'EACCES'}
+ERRNO = {0: '0', -2: 'ENOENT', -13: 'EACCES', -14: 'EFAULT'}
 
 
 def unescape_text(s):
@@ -60,7 +60,7 @@ def parse_json(out):
         r = json.loads(line)  # every line must parse
         if r['type'] == 'exec':
             path = None if r['path'] is None else r['path'].encode('utf-8', 'surrogateescape')
-            recs.append((r['syscall'], r['compat'], r['result'], path, r['command'], r))
+            recs.append((r['syscall'], r['compat'], r['result'], path, r['command'], r, r['pid']))
     return recs
 
 
@@ -80,7 +80,8 @@ def parse_text(out):
         compat = sysc.endswith('/32')
         sysc = sysc[:-3] if compat else sysc
         path = None if path == '?' else b'' if path == '""' else unescape_text(path)
-        recs.append((sysc, compat, res, path, unescape_text(m.group(3)).decode('utf-8', 'replace'), line))
+        recs.append((sysc, compat, res, path, unescape_text(m.group(3)).decode('utf-8', 'replace'), line,
+                     int(m.group(1))))
     return recs
 
 
@@ -132,32 +133,42 @@ def run(loader, kinds, noop, buffer, fmt, work, extra=()):
         if line.startswith('# skip '):
             print(f'# {what}: {line[2:]}')
             continue
-        kind, sysc, compat, result, hexpath, jpath, tpath = line.split('\t')
-        path = bytes.fromhex(hexpath)
-        # the escaped forms the VM guests compare with (tests/vm/guest.sh) must be these bytes
-        if json.loads(f'"{jpath}"').encode('utf-8', 'surrogateescape') != path or unescape_text(tpath) != path:
-            bad(f'{what}: {kind}: exec-kinds\' escaped paths {jpath[:60]!r} / {tpath[:60]!r} are not {path[:60]!r}')
+        kind, pid, sysc, compat, result, hexpath, jpath, tpath = line.split('\t')
+        path = None if hexpath == '-' else bytes.fromhex(hexpath)
+        # the forms the VM guests compare with (tests/vm/guest.sh) must be these bytes
+        jbytes = json.loads(jpath)
+        jbytes = None if jbytes is None else jbytes.encode('utf-8', 'surrogateescape')
+        tbytes = None if tpath == '?' else unescape_text(tpath)
+        if jbytes != path or tbytes != path:
+            bad(f'{what}: {kind}: exec-kinds\' escaped paths {jpath[:60]!r} / {tpath[:60]!r} are not {path!r:.60}')
         if compat == '1' and unhooked:
-            expected.append((kind, 'unknown', False, int(result), path, os.path.basename(path)[:15].decode()))
+            expected.append((kind, 'unknown', False, int(result), path, os.path.basename(path)[:15].decode(),
+                             int(pid)))
         else:
-            expected.append((kind, sysc, compat == '1', int(result), path, 'exec-kinds'))
+            expected.append((kind, sysc, compat == '1', int(result), path, 'exec-kinds', int(pid)))
     out = open(outp, 'rb').read().decode('utf-8', 'surrogateescape')
     recs = parse_json(out) if fmt == 'json' else parse_text(out)
-    for kind, sysc, compat, result, path, command in expected:
-        mine = [r for r in recs if r[3] == path]
+    # by path and by pid: other execs of the machine may have the same path (the literal's
+    # is fixed; /dev/fd/3 is anybody's)
+    for kind, sysc, compat, result, path, command, pid in expected:
+        mine = [r for r in recs if r[3] == path and r[6] == pid]
         res = result if fmt == 'json' else ERRNO[result]
         right = [r for r in mine if r[0] == sysc and r[1] == compat and r[2] == res and r[4] == command]
-        desc = f'{what}: {kind}: {sysc}{"/32" if compat else ""} result {res} command {command} path {path[:60]!r}' + \
-            (f'... ({len(path)} bytes)' if len(path) > 60 else '')
+        desc = f'{what}: {kind}: {sysc}{"/32" if compat else ""} result {res} command {command} path {path!r:.70}' + \
+            (f'... ({len(path)} bytes)' if path and len(path) > 60 else '')
         if len(mine) == 1 and len(right) == 1:
             ok(desc)
         else:
             bad(f'{desc}: {len(mine)} record(s) of that path, {len(right)} right: {[r[5] for r in mine][:3]}')
-    empty = [r for r in recs if r[3] in (b'', None)]
-    if empty:
-        bad(f'{what}: records with an empty or unreadable path: {[r[5] for r in empty][:3]}')
+    empty = [r for r in recs if r[3] == b'']  # from anyone: the bug this test is for
+    pids = {e[6] for e in expected}
+    unreadable = [r for r in recs if r[3] is None and r[6] in pids]
+    want_unreadable = sum(1 for e in expected if e[4] is None)
+    if empty or len(unreadable) != want_unreadable:
+        bad(f'{what}: records with an empty path: {[r[5] for r in empty][:3]}; unreadable: '
+            f'{len(unreadable)}, expected {want_unreadable}')
     else:
-        ok(f'{what}: no record with an empty or unreadable path ({len(recs)} records)')
+        ok(f'{what}: no record with an empty path, {want_unreadable} unreadable as expected ({len(recs)} records)')
     summary = open(errp, 'rb').read().decode(errors='replace').strip().splitlines()[-1:]
     if summary and re.match(r'^hello-buffer-config: \d+ events, 0 lost$', summary[0]):
         ok(f'{what}: {summary[0]}')

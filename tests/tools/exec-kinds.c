@@ -8,12 +8,14 @@
  * that exits 0, copied into DIR under each name. For each kind one line goes to stdout,
  * what the tracer must report for it, tab-separated:
  *
- *   KIND  SYSCALL  COMPAT  RESULT  PATH-HEX  JSON-PATH  TEXT-PATH
+ *   KIND  PID  SYSCALL  COMPAT  RESULT  PATH-HEX  JSON-PATH  TEXT-PATH
  *
- * SYSCALL execve|execveat, COMPAT 0|1, RESULT 0 or -errno, PATH-HEX the path as the
- * kernel names it (bytes as hex; "/dev/fd/N/..." for execveat relative to a dirfd), and
- * the same path as the tracer's JSON and text output escape it (loader/format.h): known
- * values for the names used here, so that a guest without a JSON parser can compare.
+ * PID the process that made the exec (the record's pid), SYSCALL execve|execveat, COMPAT 0|1, RESULT 0 or -errno, PATH-HEX the path as the
+ * kernel names it (bytes as hex; "/dev/fd/N/..." for execveat relative to a dirfd; "-"
+ * when it cannot be read: a bad pointer), then the path as the tracer's output has it
+ * (loader/format.h): JSON-PATH the JSON value ("..." or null), TEXT-PATH the text column
+ * ("?" when unreadable): known values for the names used here, so that a guest without a
+ * JSON parser can compare.
  * A kind this machine cannot do is a line "# skip KIND: why". Exit 0 when every
  * exec's outcome was the one expected, 1 otherwise, 2 on usage or setup errors.
  *
@@ -50,18 +52,23 @@ static void print_hex(const char *s)
 }
 
 /* @json, @text: the path's escaped forms where they differ from @path (NULL: the same). */
-static void expect_escaped(const char *kind, const char *sys, int compat, int result,
+static void expect_escaped(const char *kind, pid_t pid, const char *sys, int compat, int result,
 			   const char *path, const char *json, const char *text)
 {
-	printf("%s\t%s\t%d\t%d\t", kind, sys, compat, result);
-	print_hex(path);
-	printf("\t%s\t%s\n", json ? json : path, text ? text : path);
+	printf("%s\t%d\t%s\t%d\t%d\t", kind, (int)pid, sys, compat, result);
+	if (path) {
+		print_hex(path);
+		printf("\t\"%s\"\t%s\n", json ? json : path, text ? text : path);
+	} else {	/* unreadable */
+		printf("-\tnull\t?\n");
+	}
 	fflush(stdout);
 }
 
-static void expect_line(const char *kind, const char *sys, int compat, int result, const char *path)
+static void expect_line(const char *kind, pid_t pid, const char *sys, int compat, int result,
+			const char *path)
 {
-	expect_escaped(kind, sys, compat, result, path, NULL, NULL);
+	expect_escaped(kind, pid, sys, compat, result, path, NULL, NULL);
 }
 
 /* The child's exit status: 0 (the NOOP ran), or 100 + errno of a failed exec. */
@@ -121,7 +128,7 @@ static void fork_execve_escaped(const char *kind, const char *path, int result, 
 		execve(path, argv, no_env);
 		_exit(100 + errno);
 	}
-	expect_escaped(kind, "execve", 0, result, path, json, text);
+	expect_escaped(kind, pid, "execve", 0, result, path, json, text);
 	check(kind, reap(pid), result);
 }
 
@@ -142,6 +149,19 @@ static void fork_execve_name(const char *kind, const char *dir, const char *name
 	fork_execve_escaped(kind, path, 0, j, t);
 }
 
+/* A bad pointer: the exec fails with EFAULT, and its path cannot be known. */
+static void bad_pointer(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		syscall(SYS_execve, (const char *)1, NULL, no_env);
+		_exit(100 + errno);
+	}
+	expect_escaped("efault", pid, "execve", 0, -EFAULT, NULL, NULL, NULL);
+	check("efault", reap(pid), -EFAULT);
+}
+
 static void literal(void)
 {
 	pid_t pid = fork();
@@ -151,17 +171,17 @@ static void literal(void)
 		syscall(SYS_execve, literal_path, NULL, no_env);
 		_exit(100 + errno);
 	}
-	expect_line("literal-after-fork", "execve", 0, 0, LITERAL_PATH);
+	expect_line("literal-after-fork", pid, "execve", 0, 0, LITERAL_PATH);
 	check("literal-after-fork", reap(pid), 0);
 }
 
 static void spawn(const char *path)
 {
 	char *argv[] = { (char *)path, NULL };
-	pid_t pid;
+	pid_t pid = -1;
 	int err = posix_spawn(&pid, path, NULL, NULL, argv, no_env);
 
-	expect_line("posix_spawn", "execve", 0, 0, path);
+	expect_line("posix_spawn", pid, "execve", 0, 0, path);
 	if (err) {
 		fprintf(stderr, "exec-kinds: posix_spawn %s: %s\n", path, strerror(err));
 		failures++;
@@ -179,7 +199,7 @@ static void vfork_execve(const char *path)
 		execve(path, argv, no_env);
 		_exit(100 + errno);
 	}
-	expect_line("vfork", "execve", 0, 0, path);
+	expect_line("vfork", pid, "execve", 0, 0, path);
 	check("vfork", reap(pid), 0);
 }
 
@@ -210,7 +230,7 @@ static void exec_via_fd(const char *kind, const char *file, int flags, const cha
 		_exit(100 + errno);
 	}
 	snprintf(want, sizeof(want), name ? "/dev/fd/%d/%s" : "/dev/fd/%d", fd, name);
-	expect_line(kind, "execveat", 0, 0, want);
+	expect_line(kind, pid, "execveat", 0, 0, want);
 	check(kind, reap(pid), 0);
 	close(fd);
 }
@@ -238,7 +258,7 @@ static void execve32(const char *path)
 				 : "memory", "r8", "r9", "r10", "r11");
 		_exit(100 + (int)-ret);
 	}
-	expect_line("execve-32bit", "execve", 1, 0, path);
+	expect_line("execve-32bit", pid, "execve", 1, 0, path);
 	check("execve-32bit", reap(pid), 0);
 }
 #else
@@ -304,6 +324,7 @@ int main(int argc, char **argv)
 	fork_execve("enoent", path, -ENOENT);
 	snprintf(path, sizeof(path), "%s/noexec", dir);
 	fork_execve("eacces", path, -EACCES);
+	bad_pointer();
 	/* 4,000 bytes: DIR, "/" (twice if the parity needs it), "./" until 3,996, "long" */
 	n = (size_t)snprintf(longp, sizeof(longp), "%s/%s", dir, (3995 - strlen(dir)) % 2 ? "/" : "");
 	while (n < 3996)

@@ -204,23 +204,36 @@ kinds_run() {
 	stop "$pid"
 	expect "exec-kinds $*: the tracer exits 0 (got $?)" test $? = 0
 }
+# want KIND-LINE: $cmd, $sys and $compat as the record must have them. Where the 32-bit
+# entries are not hooked (tracepoints without --raw-syscalls) sched_process_exec alone
+# reports a 32-bit exec: syscall unknown, the new program's name as command.
+want() {
+	cmd=exec-kinds
+	if [ "$compat" = 1 ] && grep -q '32-bit entries: not hooked' "$W/kinds.err"; then
+		cmd=$(basename "$tpath" | cut -c1-15) sys=unknown compat=0
+	fi
+}
 kinds_run --json
 grep '^# skip' "$W/kinds.exp" | sed 's/^/    /'
-while IFS=$'\t' read -r kind sys compat result _ jpath _; do
+while IFS=$'\t' read -r kind pid sys compat result _ jpath tpath; do
+	want
 	c=false && [ "$compat" = 1 ] && c=true
-	all=$(grep -cF "\"path\":\"$jpath\",\"path_source\"" "$W/kinds.out")
-	right=$(grep -F "\"command\":\"exec-kinds\",\"syscall\":\"$sys\",\"compat\":$c,\"result\":$result," "$W/kinds.out" |
-		grep -cF "\"path\":\"$jpath\",\"path_source\"")
+	all=$(grep -F "{\"type\":\"exec\",\"pid\":$pid," "$W/kinds.out" | grep -cF "\"path\":$jpath,\"path_source\"")
+	right=$(grep -F "{\"type\":\"exec\",\"pid\":$pid,\"uid\":0,\"command\":\"$cmd\",\"syscall\":\"$sys\",\"compat\":$c,\"result\":$result," "$W/kinds.out" |
+		grep -cF "\"path\":$jpath,\"path_source\"")
 	expect "json: $kind: $sys compat $c result $result, ${jpath:0:60}: exactly once ($all, $right right)" \
 		test "$all/$right" = 1/1
 done < <(grep -v '^#' "$W/kinds.exp")
-expect "json: no record with an empty or unreadable path" bash -c "! grep -qE '\"path\":(\"\"|null),' '$W/kinds.out'"
+expect "json: no record with an empty path, one unreadable (the bad pointer's)" \
+	test "$(grep -c '"path":"",' "$W/kinds.out")/$(grep -c '"path":null,' "$W/kinds.out")" = 0/1
 kinds_run
-while IFS=$'\t' read -r kind sys compat result _ _ tpath; do
+while IFS=$'\t' read -r kind pid sys compat result _ _ tpath; do
+	want
 	[ "$compat" = 1 ] && sys=$sys/32
-	case $result in 0) res=0 ;; -2) res=ENOENT ;; -13) res=EACCES ;; *) res="errno $result" ;; esac
-	all=$(P=$tpath awk '$6 == ENVIRON["P"]' "$W/kinds.out" | wc -l)
-	right=$(P=$tpath S=$sys R=$res awk '$3 == "exec-kinds" && $4 == ENVIRON["S"] && $5 == ENVIRON["R"] && $6 == ENVIRON["P"]' "$W/kinds.out" | wc -l)
+	case $result in 0) res=0 ;; -2) res=ENOENT ;; -13) res=EACCES ;; -14) res=EFAULT ;; *) res="errno $result" ;; esac
+	all=$(P=$tpath I=$pid awk '$1 == ENVIRON["I"] && $6 == ENVIRON["P"]' "$W/kinds.out" | wc -l)
+	right=$(P=$tpath I=$pid S=$sys R=$res C=$cmd awk '$1 == ENVIRON["I"] && $3 == ENVIRON["C"] && $4 == ENVIRON["S"] &&
+		$5 == ENVIRON["R"] && $6 == ENVIRON["P"]' "$W/kinds.out" | wc -l)
 	expect "text: $kind: $sys $res ${tpath:0:60}: exactly once ($all, $right right)" test "$all/$right" = 1/1
 done < <(grep -v '^#' "$W/kinds.exp")
 
