@@ -160,25 +160,22 @@ void hbc_attach_say(const struct hbc_attach *a)
 
 int hbc_attach_link(struct hbc_attach *a, const struct hbc_progs *p)
 {
-	char *why = a->why;
-	size_t whylen = sizeof(a->why);
 	int err;
 
-	snprintf(why, whylen, " (requested)");
-
+	snprintf(a->why, sizeof(a->why), " (requested)");
 	err = link_common(a, p);
 	if (err)
 		return err;
 	if (a->want != HBC_ATTACH_AUTO) {
 		err = link_set(a, p, a->want);
 	} else if (!a->kprobes) {
-		snprintf(why, whylen, " (kprobes unavailable)");
+		snprintf(a->why, sizeof(a->why), " (kprobes unavailable)");
 		err = link_set(a, p, HBC_ATTACH_TRACEPOINT);
 	} else {
-		why[0] = '\0';
+		a->why[0] = '\0';
 		err = link_set(a, p, HBC_ATTACH_KSYSCALL);
 		if (err) {	/* kprobes exist, but not on this function (riscv 6.12: ftrace sites) */
-			snprintf(why, whylen, " (ksyscall attach failed: %s)", strerror(-err));
+			snprintf(a->why, sizeof(a->why), " (ksyscall attach failed: %s)", strerror(-err));
 			err = link_set(a, p, HBC_ATTACH_TRACEPOINT);
 		}
 	}
@@ -190,7 +187,7 @@ int hbc_attach_link(struct hbc_attach *a, const struct hbc_progs *p)
 			long_name(HBC_ATTACH_KSYSCALL), strerror(-err));
 	else
 		fprintf(stderr, "hello-buffer-config: cannot attach %s: %s%s\n",
-			long_name(HBC_ATTACH_TRACEPOINT), strerror(-err), why);
+			long_name(HBC_ATTACH_TRACEPOINT), strerror(-err), a->why);
 	return err;
 }
 

@@ -208,6 +208,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fprintf(stderr, PROG ": --arch goes with --check-btf\n");
 		return -EINVAL;
 	}
+	if (o->raw_syscalls && o->attach == HBC_ATTACH_KSYSCALL) {
+		fprintf(stderr, PROG ": --raw-syscalls goes with tracepoints; with --attach ksyscall the "
+			"32-bit entries are kprobes\n");
+		return -EINVAL;
+	}
 	if (o->btf && o->check_btf) {
 		fprintf(stderr, PROG ": --btf does not go with --check-btf (which names its own file)\n");
 		return -EINVAL;

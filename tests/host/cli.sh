@@ -20,6 +20,7 @@ done
 expect_run "--count 0" 2 "--count expects a number from 1" "$LOADER" --count 0
 expect_run "--count abc" 2 "--count expects a number from 1" "$LOADER" --count abc
 expect_run "--count -5" 2 "--count expects a number" "$LOADER" --count -5
+expect_run "--raw-syscalls with --attach ksyscall" 2 "--raw-syscalls goes with tracepoints" "$LOADER" --raw-syscalls --attach ksyscall
 expect_run "--pages 3" 2 "--pages must be a power of 2, not 3" "$LOADER" --pages 3
 expect_run "--attach bogus" 2 "--attach expects auto, ksyscall or tracepoint, not 'bogus'" "$LOADER" --attach bogus
 expect_run "unknown option" 2 "Usage:" "$LOADER" --bogus
