@@ -47,6 +47,21 @@ static bool text_hidden(uint32_t cp)
 }
 
 /*
+ * How many bytes from @u on are printable ASCII that go out as they are: not @quote (a
+ * byte the format escapes, or 0), not '\\', not a space when @space. Paths are mostly
+ * such runs: one fwrite for each instead of a decision per byte.
+ */
+static size_t plain_ascii(const unsigned char *u, size_t n, int quote, bool space)
+{
+	size_t i = 0;
+
+	while (i < n && u[i] >= 0x20 && u[i] < 0x7f && u[i] != '\\' && u[i] != quote &&
+	       !(space && u[i] == ' '))
+		i++;
+	return i;
+}
+
+/*
  * @s[@n] escaped for a text column; @space: a space is escaped too (not the last column).
  * Returns the characters written.
  */
@@ -56,8 +71,16 @@ static size_t text_bytes(FILE *out, const char *s, size_t n, bool space)
 	size_t width = 0;
 
 	for (size_t i = 0; i < n;) {
+		size_t run = plain_ascii(u + i, n - i, 0, space), len;
 		uint32_t cp;
-		size_t len = utf8_seq(u + i, n - i, &cp);
+
+		if (run) {
+			fwrite(u + i, 1, run, out);
+			width += run;
+			i += run;
+			continue;
+		}
+		len = utf8_seq(u + i, n - i, &cp);
 
 		if (len == 1 && (cp == '\\' || cp == '\t' || cp == '\n' || cp == '\r')) {
 			fputc('\\', out);
@@ -159,9 +182,15 @@ void hbc_format_json_bytes(FILE *out, const char *s, size_t n)
 
 	fputc('"', out);
 	for (size_t i = 0; i < n;) {
+		size_t run = plain_ascii(u + i, n - i, '"', false), len;
 		uint32_t cp;
-		size_t len = utf8_seq(u + i, n - i, &cp);
 
+		if (run) {
+			fwrite(u + i, 1, run, out);
+			i += run;
+			continue;
+		}
+		len = utf8_seq(u + i, n - i, &cp);
 		if (!len) {
 			fprintf(out, "\\udc%02x", u[i]);	/* surrogateescape */
 			len = 1;
