@@ -138,13 +138,15 @@ const char *hbc_format_syscall(const struct data_t *d)
 	}
 }
 
+/* "ENOENT" for -2; a result that is no -errno (the kernel sends none) as its number. */
 static const char *errno_name(int result, char *buf, size_t len)
 {
-	const char *name = strerrorname_np(-result);
+	const char *name = result < 0 && result >= -4095 ? strerrorname_np(-result) : NULL;
 
 	if (name)
 		return name;
-	snprintf(buf, len, "E%d", -result);
+	snprintf(buf, len, result < 0 && result >= -4095 ? "E%d" : "%d",
+		 result < 0 && result >= -4095 ? -result : result);
 	return buf;
 }
 
@@ -163,7 +165,10 @@ void hbc_format_text(FILE *out, const struct data_t *d)
 	if (d->result)
 		snprintf(res, sizeof(res), "%s", errno_name(d->result, errbuf, sizeof(errbuf)));
 	fprintf(out, "%-7d %-7u ", d->pid, (unsigned int)d->uid);
-	text_column(out, d->command, strnlen(d->command, sizeof(d->command)), 16);
+	if (d->command[0])
+		text_column(out, d->command, strnlen(d->command, sizeof(d->command)), 16);
+	else	/* an empty comm (prctl can set one) shows as an empty path does: the columns stay */
+		text_column(out, "\"\"", 2, 16);
 	fprintf(out, "%-10s %-7s ", sys, res);
 	if (n < 0)
 		fputs("?", out);

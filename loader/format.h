@@ -6,7 +6,8 @@
  *    "\r", every other byte of a control character, of a C1 control or U+2028/U+2029,
  *    and every byte that is not part of valid UTF-8, as "\xNN"; in every column but the
  *    last (the message) a space is "\x20" too, so a line is always one record and its
- *    columns split on spaces. An empty path is "", one that could not be read "?".
+ *    columns split on spaces. An empty path (or command) is "", a path that could not be
+ *    read "?"; a result that is no -errno is shown as its number.
  *  - JSON: valid UTF-8 as is (control characters as \n, \t, \u00NN ...); a byte that
  *    is not part of valid UTF-8 as the lone surrogate \udcNN (PEP 383's
  *    "surrogateescape": Python's bytes(s, 'utf-8', 'surrogateescape') gives it back).

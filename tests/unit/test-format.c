@@ -169,6 +169,12 @@ int main(void)
 	       "\"result\":0,\"path\":\"/bin/newprog\",\"path_source\":\"kernel\",\"command_after_exec\":true,"
 	       "\"message\":\"m\"}\n", "json record, entry not seen");
 
+	/* an empty comm keeps its column; a result that is no -errno is shown as its number */
+	before->d.command[0] = '\0';
+	before->d.result = -2147483647 - 1;
+	expect(hbc_format_text, before,
+	       "11      0       \"\"               unknown    -2147483648 /bin/newprog m\n",
+	       "text record, empty command, a result that is no errno");
 	expect(lost, NULL, "{\"type\":\"lost\",\"cpu\":3,\"count\":12345678901}\n", "json lost record");
 	expect(summary, NULL,
 	       "{\"type\":\"summary\",\"events\":20000,\"lost\":3,\"beyond_count\":18446744073709551615}\n",
