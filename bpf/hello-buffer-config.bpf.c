@@ -97,12 +97,28 @@ struct {
 	__uint(max_entries, HBC_RINGBUF_BYTES);
 } records SEC(".maps");
 
-struct {
+/*
+ * The book's my_config (uid -> message), one hash map per configuration, in the one slot
+ * of config_in_force. The loader builds a whole new table for each config it reads
+ * (loader/table.c) and swaps it into the slot; that update returns only once every
+ * program that could still be reading the old table has finished (map-in-map updates
+ * wait for an RCU grace period), so a record's message is one table's, never a mix.
+ * An empty slot (no table yet) reads as no entry: the default message.
+ */
+struct config_table {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, HBC_CONFIG_MAX_ENTRIES);
+	/* sizes, not types: BTF has struct user_msg_t only as a declaration here */
+	__uint(key_size, sizeof(u32));
+	__uint(value_size, sizeof(struct user_msg_t));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
 	__type(key, u32);
-	__type(value, struct user_msg_t);
-} my_config SEC(".maps");
+	__array(values, struct config_table);
+} config_in_force SEC(".maps");
 
 /* What the entry saw, until the exec's outcome. */
 struct pending_exec {
@@ -188,10 +204,12 @@ static __always_inline int compat_execveat_enter(struct pt_regs *regs)
 }
 #endif
 
-/* The record's message: the uid's from my_config, else the default. */
+/* The record's message: the uid's from the table in force, else the default. */
 static __always_inline void fill_message(struct data_t *d)
 {
-	struct user_msg_t *p = bpf_map_lookup_elem(&my_config, &d->uid);
+	u32 slot = 0;
+	void *table = bpf_map_lookup_elem(&config_in_force, &slot);
+	struct user_msg_t *p = table ? bpf_map_lookup_elem(table, &d->uid) : NULL;
 
 	if (p)
 		bpf_probe_read_kernel_str(&d->message, sizeof(d->message), p->message);

@@ -166,3 +166,40 @@ void hbc_config_free(struct hbc_config *cfg)
 	free(cfg->entries);
 	memset(cfg, 0, sizeof(*cfg));
 }
+
+static int by_uid(const void *a, const void *b)
+{
+	uint32_t x = ((const struct hbc_config_entry *)a)->uid;
+	uint32_t y = ((const struct hbc_config_entry *)b)->uid;
+
+	return (x > y) - (x < y);
+}
+
+void hbc_config_diff(struct hbc_config *old, struct hbc_config *new, struct hbc_config_diff *d)
+{
+	size_t i = 0, j = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (old->count)
+		qsort(old->entries, old->count, sizeof(*old->entries), by_uid);
+	if (new->count)
+		qsort(new->entries, new->count, sizeof(*new->entries), by_uid);
+	while (i < old->count || j < new->count) {
+		if (j == new->count || (i < old->count && old->entries[i].uid < new->entries[j].uid)) {
+			d->removed++;
+			i++;
+		} else if (i == old->count || new->entries[j].uid < old->entries[i].uid) {
+			d->added++;
+			j++;
+		} else {
+			d->changed += strcmp(old->entries[i].message, new->entries[j].message) != 0;
+			i++;
+			j++;
+		}
+	}
+}
+
+bool hbc_config_diff_empty(const struct hbc_config_diff *d)
+{
+	return !d->added && !d->removed && !d->changed;
+}

@@ -3,6 +3,7 @@
 #ifndef HBC_CONFIG_H
 #define HBC_CONFIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "hello-buffer-config.h"
@@ -28,5 +29,17 @@ int hbc_config_parse(FILE *f, const char *path, struct hbc_config *cfg,
 		     char *err, size_t errlen);
 int hbc_config_load(const char *path, struct hbc_config *cfg, char *err, size_t errlen);
 void hbc_config_free(struct hbc_config *cfg);
+
+/* What going from one configuration to another changes, counted in uids. */
+struct hbc_config_diff {
+	size_t added;		/* uids with a message now, the default before */
+	size_t removed;		/* and the other way round */
+	size_t changed;		/* a different message */
+};
+
+/* Compare @old and @new. Sorts both by uid (their line numbers stay with the entries). */
+void hbc_config_diff(struct hbc_config *old, struct hbc_config *new, struct hbc_config_diff *d);
+/* True when hbc_config_diff() found nothing: the same messages for the same uids. */
+bool hbc_config_diff_empty(const struct hbc_config_diff *d);
 
 #endif /* HBC_CONFIG_H */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
@@ -24,7 +25,10 @@
 #include "kbtf.h"
 #include "live.h"
 #include "objects.h"
+#include "notify.h"
 #include "probe.h"
+#include "reload.h"
+#include "table.h"
 
 #define PROG "hello-buffer-config"
 #define EXIT_USAGE 2
@@ -32,12 +36,15 @@
 #define POLL_MS 50
 /* How long the programs may take to report a probe exec from every CPU. */
 #define LIVE_TIMEOUT_MS 10000
+/* STATUS= for systemctl status, when something changed: at most this often. */
+#define STATUS_INTERVAL_S 5
 
 struct options {
 	const char *config;
 	const char *check_btf;		/* --check-btf FILE */
 	const char *arch;		/* --arch NAME: the object to check */
 	const char *btf;		/* --btf FILE: instead of the kernel's */
+	const char *reload;		/* --reload PID */
 	enum hbc_attach_mode attach;
 	enum hbc_buffer_kind buffer;
 	unsigned long count;		/* 0: forever */
@@ -98,11 +105,16 @@ static void usage(FILE *out)
 		"                       (syscall \"unknown\", command the new program's)\n"
 		"      --buffer KIND    auto (default: ring where the kernel has it), ring or perf\n"
 		"      --pages N        perf buffer pages per CPU, a power of 2 (default %d)\n"
+		"      --reload PID     make the running " PROG " PID re-read its --config file, and\n"
+		"                       wait until it is in force; exit 1 if it was refused\n"
 		"  -v, --verbose        show libbpf's log\n"
 		"  -V, --version        version and the BPF objects this build carries\n"
 		"  -h, --help           this text\n\n"
+		"On SIGHUP it re-reads the --config file without detaching; a file that does not\n"
+		"parse is refused (file:line on stderr) and the previous messages stay in force.\n"
 		"On SIGINT or SIGTERM (or after --count events) it detaches, prints what is still\n"
-		"buffered, then a summary on stderr: events printed, lost, and beyond --count.\n",
+		"buffered, then a summary on stderr: events printed, lost, and beyond --count.\n"
+		"Under systemd (NOTIFY_SOCKET) it reports READY=1 once attached, and its status.\n",
 		HBC_MESSAGE_LEN - 1, DEFAULT_PAGES);
 }
 
@@ -139,7 +151,7 @@ static int parse_choice(const char *opt, const char *s, const char *const *names
 }
 
 enum { OPT_CHECK = 256, OPT_ATTACH, OPT_PAGES, OPT_BUFFER, OPT_CHECK_BTF, OPT_ARCH, OPT_BTF,
-       OPT_RAW_SYSCALLS };
+       OPT_RAW_SYSCALLS, OPT_RELOAD };
 
 /* Returns 0 to run, 1 when done (help/version printed), or -EINVAL. */
 static int parse_args(int argc, char **argv, struct options *o)
@@ -152,6 +164,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "check-btf", required_argument, NULL, OPT_CHECK_BTF },
 		{ "btf", required_argument, NULL, OPT_BTF },
 		{ "raw-syscalls", no_argument, NULL, OPT_RAW_SYSCALLS },
+		{ "reload", required_argument, NULL, OPT_RELOAD },
 		{ "arch", required_argument, NULL, OPT_ARCH },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "pages", required_argument, NULL, OPT_PAGES },
@@ -161,9 +174,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	int c, choice;
+	int c, choice, given = 0;
 
 	while ((c = getopt_long(argc, argv, "c:jn:vVh", longopts, NULL)) != -1) {
+		given++;
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case 'j': o->json = true; break;
@@ -175,6 +189,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_CHECK_BTF: o->check_btf = optarg; break;
 		case OPT_BTF: o->btf = optarg; break;
 		case OPT_RAW_SYSCALLS: o->raw_syscalls = true; break;
+		case OPT_RELOAD: o->reload = optarg; break;
 		case OPT_ARCH: o->arch = optarg; break;
 		case OPT_ATTACH:
 			if (parse_choice("--attach", optarg, hbc_attach_names, HBC_ATTACH_MODES, &choice))
@@ -202,6 +217,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc) {
 		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->reload && given > 1) {
+		fprintf(stderr, PROG ": --reload PID goes alone\n");
 		return -EINVAL;
 	}
 	if (o->arch && !o->check_btf) {
@@ -257,25 +276,6 @@ static const struct hbc_object *object_for_this_machine(void)
 	return o;
 }
 
-static int fill_config(const struct hbc_progs *p, const struct hbc_config *cfg)
-{
-	int fd = bpf_map__fd(p->config);
-
-	for (size_t i = 0; i < cfg->count; i++) {
-		struct user_msg_t v = {};
-
-		memcpy(v.message, cfg->entries[i].message, sizeof(v.message));
-		if (bpf_map_update_elem(fd, &cfg->entries[i].uid, &v, BPF_NOEXIST)) {
-			int err = -errno;
-
-			fprintf(stderr, PROG ": cannot store the message for uid %u: %s\n",
-				cfg->entries[i].uid, strerror(-err));
-			return err;
-		}
-	}
-	return 0;
-}
-
 /* One record, from either buffer. */
 static void on_record(void *ctx, const void *data, size_t size)
 {
@@ -325,14 +325,56 @@ static void summary(const struct tally *t, const struct hbc_buffer *b)
 	fputc('\n', stderr);
 }
 
-/*
- * Print records until a signal or --count stops us; then detach, so that nothing new
- * arrives, and print what is still buffered before the summary.
- */
-static int trace(struct tally *t, struct hbc_buffer *b, struct hbc_attach *a)
+/* Everything a running tracer has: what was chosen, what is attached, what it counted. */
+struct session {
+	const struct options *opt;
+	const struct hbc_object *obj;
+	const struct hbc_btf *btf;
+	struct hbc_progs p;
+	struct hbc_attach a;
+	struct hbc_buffer *buf;
+	struct hbc_live live;
+	struct tally t;
+	struct hbc_reload *reload;
+	struct hbc_notify *notify;
+};
+
+/* STATUS= (systemctl status): what is attached, through what, the counts, the config. */
+static void tell_status(const struct session *s)
 {
+	const struct hbc_reload *r = s->reload;
+
+	hbc_notify(s->notify, "STATUS=%s, %s, btf %s; %lu events, %llu lost; %zu uids from %s%s%s",
+		   hbc_attach_names[s->a.mode], hbc_buffer_name(s->buf), s->btf->what, s->t.events,
+		   s->t.lost, r->cfg.count, r->path ? r->path : "no --config",
+		   r->last[0] ? "; last reload: " : "", r->last);
+}
+
+static double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Print records until a signal or --count stops us, re-reading the config on SIGHUP
+ * (the programs stay attached and the buffer is read all along: no record is lost or
+ * reordered by a reload); then detach, so that nothing new arrives, and print what is
+ * still buffered before the summary.
+ */
+static int trace(struct session *s)
+{
+	struct tally *t = &s->t;
+	struct hbc_buffer *b = s->buf;
+	unsigned long told_events = 0;
+	unsigned long long told_lost = 0;
+	double told_at = monotonic_s();
 	int err = 0, drained;
 
+	hbc_notify(s->notify, "READY=1");
+	tell_status(s);
 	while (!stop) {
 		err = hbc_buffer_poll(b, POLL_MS);
 		fflush(stdout);
@@ -342,8 +384,20 @@ static int trace(struct tally *t, struct hbc_buffer *b, struct hbc_attach *a)
 			fprintf(stderr, PROG ": reading the %s: %s\n", hbc_buffer_name(b), strerror(-err));
 			break;
 		}
+		if (hbc_reload_wanted() && !stop) {
+			hbc_reload(s->reload, &s->p, s->notify);
+			tell_status(s);
+		}
+		if ((t->events != told_events || t->lost != told_lost) &&
+		    monotonic_s() - told_at >= STATUS_INTERVAL_S) {
+			tell_status(s);
+			told_events = t->events;
+			told_lost = t->lost;
+			told_at = monotonic_s();
+		}
 	}
-	hbc_attach_detach(a);
+	hbc_notify(s->notify, "STOPPING=1");
+	hbc_attach_detach(&s->a);
 	drained = hbc_buffer_drain(b);
 	if (drained < 0)
 		fprintf(stderr, PROG ": draining the %s: %s\n", hbc_buffer_name(b), strerror(-drained));
@@ -383,49 +437,47 @@ static int setup_signals(void)
 }
 
 /* Load, configure, open the buffer, attach: then --check's report, or the trace. */
-static int run(const struct options *o, const struct hbc_object *obj, const struct hbc_btf *btf,
-	       const struct hbc_config *cfg)
+static int run(struct session *s)
 {
-	struct hbc_live live = {};
-	struct tally t = { .opt = o, .live = &live };
-	struct hbc_buffer_ops ops = { .record = on_record, .lost = on_lost, .ctx = &t };
-	struct hbc_progs p = {};
-	struct hbc_attach a = {};
-	struct hbc_buffer *buf = NULL;
+	const struct options *o = s->opt;
+	struct hbc_buffer_ops ops = { .record = on_record, .lost = on_lost, .ctx = &s->t };
 	int kind, err;
 
-	err = open_object(obj, btf, &p);
+	s->t.opt = o;
+	s->t.live = &s->live;
+	err = open_object(s->obj, s->btf, &s->p);
 	if (err)
 		return err;
-	hbc_attach_plan(&a, &p, o->attach, o->raw_syscalls);
-	kind = hbc_buffer_setup(&p, o->buffer, o->pages);
-	err = kind < 0 ? kind : load_object(obj, &p);
+	hbc_attach_plan(&s->a, &s->p, o->attach, o->raw_syscalls);
+	kind = hbc_buffer_setup(&s->p, o->buffer, o->pages);
+	err = kind < 0 ? kind : load_object(s->obj, &s->p);
 	if (!err)
-		err = fill_config(&p, cfg);
+		err = hbc_table_install(&s->p, &s->reload->cfg);
 	if (!err) {
-		buf = hbc_buffer_open(&p, kind, o->pages, &ops);
-		err = buf ? 0 : -errno;
+		s->buf = hbc_buffer_open(&s->p, kind, o->pages, &ops);
+		err = s->buf ? 0 : -errno;
 	}
 	if (!err)
-		err = hbc_attach_link(&a, &p);
+		err = hbc_attach_link(&s->a, &s->p);
 	if (!err && !o->check && !o->json)
 		hbc_format_text_header(stdout);
 	/* "attached:" only once the programs are seen to report execs on every CPU */
 	if (!err)
-		err = hbc_live_init(&live);
+		err = hbc_live_init(&s->live);
 	if (!err)
-		err = hbc_live_prove(&live, buf, LIVE_TIMEOUT_MS);
+		err = hbc_live_prove(&s->live, s->buf, LIVE_TIMEOUT_MS);
 	if (!err)
-		hbc_attach_say(&a);
+		hbc_attach_say(&s->a);
 	if (!err && o->check)
 		printf("check: ok: object %s (%zu bytes, sha256 %s), btf %s, attached %s\n",
-		       obj->name, obj->size, obj->sha256, btf->what, hbc_attach_names[a.mode]);
+		       s->obj->name, s->obj->size, s->obj->sha256, s->btf->what,
+		       hbc_attach_names[s->a.mode]);
 	else if (!err)
-		err = trace(&t, buf, &a);
-	hbc_attach_detach(&a);
-	hbc_buffer_free(buf);
-	hbc_live_free(&live);
-	p.destroy(p.skel);
+		err = trace(s);
+	hbc_attach_detach(&s->a);
+	hbc_buffer_free(s->buf);
+	hbc_live_free(&s->live);
+	s->p.destroy(s->p.skel);
 	return err;
 }
 
@@ -454,9 +506,10 @@ static int check_btf(const struct options *o)
 int main(int argc, char **argv)
 {
 	struct options o = { .attach = HBC_ATTACH_AUTO, .buffer = HBC_BUFFER_AUTO, .pages = DEFAULT_PAGES };
-	struct hbc_config cfg = {};
 	struct hbc_btf btf = { .fd = -1 };
-	const struct hbc_object *obj;
+	struct hbc_reload reload = {};
+	struct hbc_notify notify = { .fd = -1 };
+	struct session s = { .opt = &o, .btf = &btf, .reload = &reload, .notify = &notify };
 	char err[512];
 	int ret;
 
@@ -467,18 +520,23 @@ int main(int argc, char **argv)
 	}
 	if (ret)
 		return ret < 0 ? EXIT_USAGE : 0;
-
+	if (o.reload)
+		return hbc_reload_ask(o.reload);
 	if (o.check_btf)
 		return check_btf(&o);
-	obj = object_for_this_machine();
-	if (!obj)
+	/* from here on a SIGHUP asks for a reload (its default would kill us) */
+	if (hbc_reload_signals())
+		return 1;
+	s.obj = object_for_this_machine();
+	if (!s.obj)
 		return EXIT_USAGE;
-	if (o.config && hbc_config_load(o.config, &cfg, err, sizeof(err))) {
+	reload.path = o.config;
+	if (o.config && hbc_config_load(o.config, &reload.cfg, err, sizeof(err))) {
 		fprintf(stderr, PROG ": %s\n", err);
 		return EXIT_USAGE;
 	}
 	libbpf_set_print(o.verbose ? libbpf_print : NULL);
-	ret = hbc_btf_choose(&btf, obj, o.btf);
+	ret = hbc_btf_choose(&btf, s.obj, o.btf);
 	if (ret) {
 		ret = ret == -EINVAL ? EXIT_USAGE : 1;
 		goto out;
@@ -495,9 +553,11 @@ int main(int argc, char **argv)
 		ret = 1;
 		goto out;
 	}
-	ret = run(&o, obj, &btf, &cfg) ? 1 : 0;
+	hbc_notify_open(&notify);
+	ret = run(&s) ? 1 : 0;
 out:
+	hbc_notify_close(&notify);
 	hbc_btf_release(&btf);
-	hbc_config_free(&cfg);
+	hbc_reload_free(&reload);
 	return ret;
 }

@@ -12,7 +12,7 @@ struct hbc_progs {
 	void *skel;				/* hello_<arch> skeleton */
 	struct bpf_object_skeleton *skeleton;
 	struct bpf_object *obj;
-	struct bpf_map *config;			/* my_config */
+	struct bpf_map *config;			/* config_in_force: the slot of the uid table */
 	struct bpf_map *output;			/* output (perf event array) */
 	struct bpf_map *ringbuf;		/* records (ring buffer) */
 	bool *use_ringbuf;			/* rodata: set before load */

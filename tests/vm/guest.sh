@@ -240,9 +240,14 @@ done < <(grep -v '^#' "$W/kinds.exp")
 begin systemd
 printf '# edited by the VM test\n0 r-%s\n1000 u-%s\n' "$tag" "$tag" >/etc/hello-buffer-config.conf
 timeout "$T" systemctl enable --now "$unit" >"$W/systemctl.log" 2>&1
-expect "systemctl enable --now $unit (exit $?)" test $? = 0
+rc=$?
+# Type=notify: "start" returns once the tracer said READY=1, i.e. attached and live
+setpriv --reuid=3000 --regid=3000 --clear-groups "$bin"
+expect "systemctl enable --now $unit (exit $rc)" test $rc = 0
 invoked
 expect "active: $(systemctl is-active "$unit")" test "$(systemctl is-active "$unit")" = active
+wait_for 30 $$ jrecord "$bin" 3000 'Hello World'
+expect "the first exec right after systemctl start returned is in the journal" jrecord "$bin" 3000 'Hello World'
 live
 rc=$?
 expect "the service is live, its journal says: $(journal | grep -m1 '^attached: ')" test "$rc" = 0
@@ -255,18 +260,53 @@ jrecord "$bin" 0 "r-$tag" || journal | tail -n 12 | sed 's/^/    journal tail| /
 expect "journal: uid 0 ran $bin, message r-$tag" jrecord "$bin" 0 "r-$tag"
 expect "journal: uid 1000 ran $bin, message u-$tag" jrecord "$bin" 1000 "u-$tag"
 expect "journal: uid 2000 ran $bin, message Hello World" jrecord "$bin" 2000 'Hello World'
-sed -i "s/^1000 .*/1000 v-$tag/" /etc/hello-buffer-config.conf
-unit_do restart
-expect "systemctl restart after editing the config (exit $?)" test $? = 0
-live
-setpriv --reuid=1000 --regid=1000 --clear-groups "$bin"
-wait_for 30 $$ jrecord "$bin" 1000 "v-$tag"
-expect "journal: after the restart uid 1000 gets the new message v-$tag" jrecord "$bin" 1000 "v-$tag"
+status=$(systemctl show -p StatusText --value "$unit")
+expect "systemctl status shows the tracer's STATUS=: $status" \
+	grep -qE '^Status: ".*[0-9]+ events, [0-9]+ lost; 2 uids from /etc/hello-buffer-config.conf' \
+	<(systemctl status --no-pager "$unit" | sed 's/^ *//')
 systemd-analyze security "$unit" 2>/dev/null | tail -n 1 >"$W/security"
 show "$W/security" security
 exposure=$(grep -oE '[0-9]+\.[0-9]+' "$W/security" | head -n 1)
 expect "systemd-analyze security: exposure ${exposure:-?} <= 2.5" \
 	awk -v e="${exposure:-99}" 'BEGIN { exit !(e <= 2.5) }'
+
+begin reload
+# count PATH UID MESSAGE: records of the journal; count_is PATH UID MESSAGE N
+count() { journal | grep -cE "^[0-9]+ +$2 +[^ ]+ +execve +0 +$1 $3\$"; }
+count_is() { test "$(count "$1" "$2" "$3")" = "$4"; }
+pid0=$(main_pid)
+sed -i "s/^1000 .*/1000 v-$tag/" /etc/hello-buffer-config.conf
+unit_do reload
+rc=$?
+# synchronous: the first exec after "reload" returned has the new message
+setpriv --reuid=1000 --regid=1000 --clear-groups "$bin"
+show "$W/systemctl.log" systemctl
+expect "systemctl reload after editing the config (exit $rc)" test $rc = 0
+expect "the same process: MainPID $pid0 -> $(main_pid), $(systemctl is-active "$unit")" \
+	test "$(main_pid)" = "$pid0" -a "$(systemctl is-active "$unit")" = active
+wait_for 30 $$ jrecord "$bin" 1000 "v-$tag"
+expect "journal: right after the reload uid 1000 gets the new message v-$tag" jrecord "$bin" 1000 "v-$tag"
+expect "... and the old one only before it ($(count "$bin" 1000 "u-$tag") record of u-$tag)" \
+	test "$(count "$bin" 1000 "u-$tag")" = 1
+expect "journal: the reload said so: $(journal | grep -m1 'reload: ')" \
+	grep -q 'reload: /etc/hello-buffer-config.conf: in force: 2 uids (0 added, 0 removed, 1 changed)' <(journal)
+cp /etc/hello-buffer-config.conf "$W/good.conf"
+printf '0 r-%s\nbob is no uid\n' "$tag" >/etc/hello-buffer-config.conf
+unit_do reload
+rc=$?
+show "$W/systemctl.log" systemctl
+expect "a bad config: systemctl reload fails (exit $rc)" test $rc != 0
+expect "... the service stays active, same process: $(systemctl is-active "$unit"), MainPID $(main_pid)" \
+	test "$(main_pid)" = "$pid0" -a "$(systemctl is-active "$unit")" = active
+expect "... the journal names file:line: $(journal | grep -m1 'hello-buffer-config.conf:2:')" \
+	grep -q 'reload: /etc/hello-buffer-config.conf:2: .*the previous messages stay in force' <(journal)
+setpriv --reuid=1000 --regid=1000 --clear-groups "$bin"
+wait_for 30 $$ count_is "$bin" 1000 "v-$tag" 2
+expect "... and the old messages go on: uid 1000 still gets v-$tag ($(count "$bin" 1000 "v-$tag") records)" \
+	test "$(count "$bin" 1000 "v-$tag")" = 2
+cp "$W/good.conf" /etc/hello-buffer-config.conf
+unit_do reload
+expect "the good config back: systemctl reload (exit $?)" test $? = 0
 
 begin bad-config
 cp /etc/hello-buffer-config.conf "$W/good.conf"
