@@ -36,6 +36,17 @@ printf 'bob hi\n' >"$tmp/uid.conf"
 expect_run "bad uid" 2 "$tmp/uid.conf:1: 'bob' is not a numeric uid" "$LOADER" --config "$tmp/uid.conf"
 [[ ! -s $tmp/out ]] && ok "a bad config writes nothing to stdout" || bad "stdout after a bad config: $(cat "$tmp/out")"
 
+expect_run "--reload abc" 2 "--reload expects the pid of a running hello-buffer-config, not 'abc'" \
+	"$LOADER" --reload abc
+expect_run "--reload with another option" 2 "--reload PID goes alone" "$LOADER" --reload $$ --json
+expect_run "--reload of no process" 2 "--reload 2147483647: no such process" "$LOADER" --reload 2147483647
+sleep 30 &
+sleeper=$!
+expect_run "--reload of another program" 2 "--reload $sleeper: that process runs 'sleep', not hello-buffer-config: not signalled" \
+	"$LOADER" --reload "$sleeper"
+kill -0 "$sleeper" 2>/dev/null && ok "... and it was not sent SIGHUP: still running" || bad "--reload killed 'sleep'"
+kill "$sleeper"
+
 if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null; then
 	expect_run "unprivileged user" 1 "needs root, or CAP_BPF and CAP_PERFMON" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$LOADER" --check

@@ -219,6 +219,11 @@ def reload_storm(c, a, work):
                  len(log) > 2 * a.reloads and all(s == 0 for *_, s in log))
         last = reloads[-1][2]
 
+        # somebody who may not signal it
+        r = subprocess.run(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', a.loader,
+                            '--reload', str(p.pid)], capture_output=True, text=True)
+        c.expect(f'--reload as uid 65534: exit {r.returncode} (1): {r.stderr.strip()[:100]}',
+                 r.returncode == 1 and 'cannot signal it: Operation not permitted (run as root' in r.stderr)
         # an unchanged file, then a bad one: nothing changes
         write_config(conf, last)
         r = subprocess.run([a.loader, '--reload', str(p.pid)], capture_output=True, text=True)

@@ -60,6 +60,40 @@ static void bad(const char *text, const char *want)
 	tap_streq(err, want, "  exact message");
 }
 
+/* What a reload from @a to @b would change. */
+static void diff(const char *a, const char *b, size_t added, size_t removed, size_t changed,
+		 const char *what)
+{
+	struct hbc_config x, y;
+	struct hbc_config_diff d;
+	char err[256] = "";
+
+	if (parse(a, &x, err, sizeof(err)) || parse(b, &y, err, sizeof(err))) {
+		tap_ok(0, what);
+		return;
+	}
+	hbc_config_diff(&x, &y, &d);
+	tap_ok(d.added == added && d.removed == removed && d.changed == changed &&
+	       hbc_config_diff_empty(&d) == (!added && !removed && !changed), what);
+	if (d.added != added || d.removed != removed || d.changed != changed)
+		fprintf(stderr, "# got %zu added, %zu removed, %zu changed\n", d.added, d.removed,
+			d.changed);
+	hbc_config_free(&x);
+	hbc_config_free(&y);
+}
+
+static void diffs(void)
+{
+	diff("", "", 0, 0, 0, "diff: empty to empty: nothing");
+	diff("1 a\n2 b\n", "# reordered\n2 b\n\n1 a\n", 0, 0, 0,
+	     "diff: same messages in another order and layout: nothing");
+	diff("1 a\n2 b\n3 c\n", "3 c\n2 B\n4 d\n", 1, 1, 1, "diff: one added, one removed, one changed");
+	diff("", "7 x\n8 y\n", 2, 0, 0, "diff: from no file: all added");
+	diff("7 x\n8 y\n", "", 0, 2, 0, "diff: to an empty file: all removed");
+	diff("4294967294 max\n0 min\n", "0 min\n4294967294 MAX\n", 0, 0, 1,
+	     "diff: uid order at the extremes");
+}
+
 int main(void)
 {
 	char longline[5000];
@@ -80,5 +114,6 @@ int main(void)
 	longline[sizeof(longline) - 2] = '\n';
 	longline[sizeof(longline) - 1] = '\0';
 	bad(longline, "test.conf:1: line longer than 4094 bytes");
+	diffs();
 	return tap_done();
 }
