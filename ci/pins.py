@@ -11,14 +11,15 @@ kernels (vmlinux/pins.txt, ci/vm/pins.txt, the CO-RE corpus), guest roots
   ci/pins.py mirror                      the archive URI in use
   ci/pins.py cache [SUBDIR]              the cache directory (HBC_CACHE_DIR) of everything fetched
 """
-import os
+import argparse
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hbc import debian  # noqa: E402
+from hbc import debian
+from hbc.errors import HbcError
+from hbc.proc import cache
 
 
-def refresh(path, *only):
+def refresh(path, only):
     old, new = debian.refresh(path, set(only))
     before = {(r.suite, r.arch, r.resolver or r.package): r for r in old}
     for r in new:
@@ -31,15 +32,7 @@ def refresh(path, *only):
 
 
 def add(path, suite, arch, spec):
-    rows, closures = debian.read_pins(path)
-    apt = debian.Apt(suite, arch)
-    if spec.startswith('@'):
-        new = apt.closure(closures[spec], spec)
-    else:
-        name = apt.resolve(*spec.split('>')) if '>' in spec else spec
-        new = apt.pins([(name, None)], spec if '>' in spec else None)
-    debian.fetch(new, path)
-    debian.write_pins(path, rows + [r for r in new if r not in rows])
+    new = debian.add(path, suite, arch, spec)
     print(f'pins.py: {path}: added {len(new)} row(s) for {suite}/{arch} {spec}', file=sys.stderr)
 
 
@@ -47,21 +40,50 @@ def fetch(path, package='', arch=''):
     rows = [r for r in debian.read_pins(path)[0] if package in ('', r.package, (r.resolver or '').split('>')[0])
             and arch in ('', r.arch)]
     if not rows:
-        raise debian.ArchiveError(f'no pin for {package} {arch or ""} in {path}')
+        what = ' '.join(w for w in (package, arch) if w)
+        raise HbcError(f'no pin for {what} in {path}; add one with: ci/pins.py add {path} SUITE ARCH '
+                       f'{package or "PACKAGE"}')
     print('\n'.join(debian.fetch(rows, path)))
 
 
+def parse(argv):
+    ap = argparse.ArgumentParser(prog='ci/pins.py', description=__doc__.split('\n\n')[0],
+                                 epilog=__doc__.split('\n\n', 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest='command', required=True)
+    p = sub.add_parser('refresh', help='re-resolve rows to the archive\'s current ones')
+    p.add_argument('file')
+    p.add_argument('only', nargs='*', metavar='PACKAGE')
+    p = sub.add_parser('add', help='add rows')
+    for name in ('file', 'suite', 'arch', 'spec'):
+        p.add_argument(name)
+    p = sub.add_parser('fetch', help='download and verify rows; print their .deb paths')
+    p.add_argument('file')
+    p.add_argument('package', nargs='?', default='')
+    p.add_argument('arch', nargs='?', default='')
+    sub.add_parser('mirror', help='the archive URI in use')
+    p = sub.add_parser('cache', help='the cache directory (HBC_CACHE_DIR)')
+    p.add_argument('sub', nargs='?')
+    return ap.parse_args(argv)
+
+
 def main(argv):
-    cmds = {'refresh': (refresh, 1, 99), 'add': (add, 4, 4), 'fetch': (fetch, 1, 3),
-            'mirror': (lambda: print(debian.mirror()), 0, 0),
-            'cache': (lambda *sub: print(debian.cache(*sub)), 0, 1)}
-    if not argv or argv[0] not in cmds or not cmds[argv[0]][1] <= len(argv) - 1 <= cmds[argv[0]][2]:
-        sys.exit(__doc__.split('\n\n', 1)[1].rstrip())
+    a = parse(argv)
     try:
-        cmds[argv[0]][0](*argv[1:])
-    except (debian.ArchiveError, OSError) as e:
-        sys.exit(f'pins.py: error: {e}')
+        if a.command == 'refresh':
+            refresh(a.file, a.only)
+        elif a.command == 'add':
+            add(a.file, a.suite, a.arch, a.spec)
+        elif a.command == 'fetch':
+            fetch(a.file, a.package, a.arch)
+        elif a.command == 'mirror':
+            print(debian.mirror())
+        else:
+            print(cache(*([a.sub] if a.sub else [])))
+    except (HbcError, OSError) as e:
+        print(f'pins.py: error: {e}', file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == '__main__':
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

@@ -2,14 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 """Write the C adapter for one architecture's skeleton (loader/object.c.in),
 filling in the embedded object's size and SHA-256, and the minimal BTFs it carries for
-kernels without BTF (--min-btf DIR: DIR/index.txt, written by vmlinux/min-btf.py)."""
+kernels without BTF (--min-btf DIR: DIR/index.txt, written by ci/vmlinux.py min-btf)."""
 import argparse
 import hashlib
 import pathlib
-import sys
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / 'vmlinux'))
-import btfindex  # noqa: E402
+from hbc import btfindex  # PYTHONPATH=ci (loader/meson.build)
 
 
 def c_string(s):
@@ -23,7 +21,7 @@ def min_btfs(name, directory):
     try:
         rows = btfindex.read(directory)
     except btfindex.Stale as e:
-        raise SystemExit(f'gen-object.py: {e}; regenerate with vmlinux/min-btf.py {name}')
+        raise SystemExit(f'gen-object.py: {e}; regenerate with ci/vmlinux.py min-btf {name}')
     out, entries, arrays = [], [], {}  # releases with identical BTF share one array
     for release, suite, package, version, _deb_sha, btf_sha, _size, _path, blob in rows:
         if btf_sha not in arrays:

@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""The host tooling of hello-buffer-config, one package (standard library only), its
+modules in pipeline order:
+
+  errors     one exception type per failure domain
+  proc       processes, the cache directory and its locks, digests
+  arches     the architecture table (arch/arches.py, its one reader)
+  debian     Debian's archive: a private apt per suite/arch, pin files, verified downloads
+  kimage     kernel packages: the bootable image and the BTF inside (or made from DWARF)
+  vmlinux    vmlinux/<arch>/vmlinux.h.xz and PROVENANCE from the pinned kernels
+  btfindex   the one reader of vmlinux/<arch>/min-btf/index.txt
+  minbtf     the minimal BTFs the loader embeds for kernels without BTF
+  vm         the QEMU VM matrix, in parts (hbc/vm/__init__.py)
+
+Entry points live beside the package, in ci/ (vm-test.py, pins.py, vmlinux.py), so that
+Python finds it without a path edit; tests and build steps get it through PYTHONPATH
+(meson sets it)."""
+import os
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

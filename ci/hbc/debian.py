@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 """Debian's archive, for every tool of this project: a private apt per suite and
 architecture under the cache (the host's apt state is never touched), pin files, and
-downloads checked against the pinned SHA-256.
+downloads checked against the pinned SHA-256. (Processes and the cache: proc.py.)
 
 Pin file: '#' comments; rows "suite arch package version sha256 [resolver]"; resolver
   (absent)          the same package, at its current version
@@ -9,10 +9,7 @@ Pin file: '#' comments; rows "suite arch package version sha256 [resolver]"; res
   @NAME             a member of the closure defined by a line "@NAME PKG..." (the
                     pattern ?essential allowed): all its rows are re-resolved together
 """
-import contextlib
-import fcntl
 import fnmatch
-import hashlib
 import os
 import re
 import shutil
@@ -22,48 +19,11 @@ import time
 import urllib.parse
 from collections import namedtuple
 
+from .errors import ArchiveError, CommandError, ConfigError
+from .proc import cache, locked, run, sha256, slurp
+
 Pin = namedtuple('Pin', 'suite arch package version sha256 resolver')
 MAX_AGE = int(os.environ.get('HBC_APT_MAX_AGE', 6 * 3600))
-
-
-class ArchiveError(Exception):
-    pass
-
-
-def cache(*parts):
-    root = os.environ.get('HBC_CACHE_DIR') or os.path.join(
-        os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache'), 'hello-buffer-config')
-    return os.path.join(root, *parts)
-
-
-@contextlib.contextmanager
-def locked(*parts):
-    """Hold an exclusive lock on the cache file PARTS (one builder per cached thing)."""
-    path = cache(*parts)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, 'w') as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        yield
-
-
-def run(cmd, env=None, cwd=None):
-    p = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
-    if p.returncode:
-        raise ArchiveError(f'{" ".join(cmd[:4])} ...: {(p.stderr or p.stdout).strip()[-2000:]}')
-    return p.stdout
-
-
-def slurp(path):
-    with open(path, errors='replace') as f:
-        return f.read()
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            h.update(block)
-    return h.hexdigest()
 
 
 def mirror():
@@ -231,7 +191,8 @@ def read_pins(path):
         elif len(words) in (5, 6) and re.fullmatch(r'[0-9a-f]{64}', words[4]):
             rows.append(Pin(*words[:5], words[5] if len(words) == 6 else None))
         else:
-            raise ArchiveError(f'{path}:{n}: not a pin row: {line.strip()}')
+            raise ConfigError(f'{path}:{n}: not a pin row ("suite arch package version sha256 '
+                              f'[resolver]"): {line.strip()}')
     return rows, closures
 
 
@@ -269,7 +230,7 @@ def _download(apt, todo, hint):
             try:
                 apt.apt('apt-get', '-q', 'download', *[apt.spec(p.package, p.version) for p in todo], cwd=tmp)
                 break
-            except ArchiveError as e:
+            except CommandError as e:
                 if attempt == 1:
                     apt.update(force=True)
                     continue
@@ -318,3 +279,20 @@ def refresh(path, only=()):
     fetch(out, path)
     write_pins(path, out)
     return rows, out
+
+
+def add(path, suite, arch, spec):
+    """Add the rows SPEC names (PACKAGE, META>GLOB[,GLOB] or @NAME) for SUITE/ARCH to the
+    pin file PATH, downloaded and verified first. The new rows."""
+    rows, closures = read_pins(path)
+    apt = Apt(suite, arch)
+    if spec.startswith('@'):
+        if spec not in closures:
+            raise ConfigError(f'{path} defines no closure {spec} (a line "{spec} PKG...")')
+        new = apt.closure(closures[spec], spec)
+    else:
+        name = apt.resolve(*spec.split('>')) if '>' in spec else spec
+        new = apt.pins([(name, None)], spec if '>' in spec else None)
+    fetch(new, path)
+    write_pins(path, rows + [r for r in new if r not in rows])
+    return new

@@ -22,11 +22,9 @@ import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path[:0] = [os.path.join(TOP, 'ci'), os.path.join(TOP, 'arch'), os.path.join(TOP, 'vmlinux')]
-import arches  # noqa: E402
-import btfindex  # noqa: E402
-import kimage  # noqa: E402
-from hbc import debian  # noqa: E402
+from hbc import arches, btfindex, debian, kimage  # PYTHONPATH=ci (tests/meson.build)
+from hbc.errors import HbcError
+from hbc.proc import cache
 
 # What each object reads to find execve's first argument: a wrong-architecture BTF lacks it.
 REGISTER = {'x86': 'struct pt_regs.di', 'arm64': 'struct pt_regs___arm64.orig_x0',
@@ -36,19 +34,19 @@ REGISTER = {'x86': 'struct pt_regs.di', 'arm64': 'struct pt_regs___arm64.orig_x0
 def kernels(everything):
     """(label, debarch, pin) of the kernels to check, BTF extracted where needed. Kernels
     without BTF of their own (Debian's armhf) only with --all or when cached: their BTF
-    comes from a -dbg package of 0.6-0.7 GB (vmlinux/min-btf.py)."""
+    comes from a -dbg package of 0.6-0.7 GB (ci/vmlinux.py min-btf)."""
     with_btf = {r['debarch'] for r in arches.rows() if r['btf'] == 'kernel'}
     vm = [p for p in debian.read_pins(os.path.join(TOP, 'ci/vm/pins.txt'))[0] if p.arch in with_btf]
     corpus = debian.read_pins(os.path.join(TOP, 'vmlinux/corpus.txt'))[0]
     rows = {p.sha256: p for p in vm}
     for p in corpus:
-        if everything or os.path.exists(debian.cache('btf', f'{p.sha256}.btf')):
+        if everything or os.path.exists(cache('btf', f'{p.sha256}.btf')):
             rows.setdefault(p.sha256, p)
-    missing = [p for p in rows.values() if not os.path.exists(debian.cache('btf', f'{p.sha256}.btf'))]
+    missing = [p for p in rows.values() if not os.path.exists(cache('btf', f'{p.sha256}.btf'))]
     for pin, deb in zip(missing, debian.fetch(missing, 'vmlinux/corpus.txt')):
         kimage.btf(deb, pin)
     label = lambda p: f'{p.suite} ' + re.sub(r'^linux-(image|binary)-', '', p.package)
-    return sorted(((label(p), p.arch, debian.cache('btf', f'{p.sha256}.btf')) for p in rows.values()),
+    return sorted(((label(p), p.arch, cache('btf', f'{p.sha256}.btf')) for p in rows.values()),
                   key=lambda k: (k[1], k[0]))
 
 
@@ -67,7 +65,7 @@ def embedded(loader):
     the BPF program changed), and cover the corpus: (report lines, failures, checks)."""
     lines, fails, n = [], [], 0
     for row in (r for r in arches.rows() if r['btf'] == 'embedded'):
-        try:  # a file that does not match index.txt: min-btf.py --verify below says which
+        try:  # a file that does not match index.txt: min-btf --verify below says which
             entries = btfindex.read(os.path.join(TOP, 'vmlinux', row['name'], 'min-btf'))
         except btfindex.Stale:
             entries = []
@@ -76,8 +74,8 @@ def embedded(loader):
             rc, _, bad, err = check(loader, e.path, row['name'])
             if rc != 0:
                 fails.append(f'{row["name"]} × embedded BTF for {e.release}: exit {rc}, unresolved '
-                             f'{", ".join(bad) or err}: stale; regenerate with vmlinux/min-btf.py {row["name"]}')
-        verify = subprocess.run([sys.executable, os.path.join(TOP, 'vmlinux/min-btf.py'), '--verify', row['name']],
+                             f'{", ".join(bad) or err}: stale; regenerate with ci/vmlinux.py min-btf {row["name"]}')
+        verify = subprocess.run([sys.executable, os.path.join(TOP, 'ci/vmlinux.py'), 'min-btf', '--verify', row['name']],
                                 capture_output=True, text=True)
         if verify.returncode:
             fails.append(verify.stderr.strip())
@@ -111,7 +109,7 @@ def main(argv):
     t0 = time.time()
     try:
         rows = kernels(a.all)
-    except debian.ArchiveError as e:
+    except HbcError as e:
         sys.exit(f'matrix.py: {e}')
     t1 = time.time()
     fails, table = [], []

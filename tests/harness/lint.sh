@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Every shell script of the tree is shellcheck-clean (.shellcheckrc) and indented with
-# tabs (.editorconfig); every Python file compiles.
+# tabs (.editorconfig); every Python file compiles, is pyflakes-clean and edits no sys.path.
 source "$(dirname "$0")/../lib/common.sh"
 cd "$SOURCE_ROOT" || exit 1
 command -v shellcheck >/dev/null || { bad "shellcheck is not installed (ci/test-deps.txt has it)"; done_testing; }
@@ -18,4 +18,14 @@ expect "shell scripts are indented with tabs${spaced:+ (not: $spaced)}" test -z 
 mapfile -t py < <(git ls-files '*.py')
 expect "${#py[@]} Python files compile" python3 -c 'import sys
 for f in sys.argv[1:]: compile(open(f).read(), f, "exec")' "${py[@]}"
+if command -v pyflakes3 >/dev/null; then
+	pyflakes3 "${py[@]}" >"$tmp/pf" 2>&1
+	expect "pyflakes: ${#py[@]} Python files clean" test ! -s "$tmp/pf"
+	head -n 20 "$tmp/pf"
+else
+	bad "pyflakes3 is not installed (ci/test-deps.txt has it)"
+fi
+# the host tooling is one package: no script edits sys.path to find it (or anything)
+edits=$(grep -lE 'sys\.path(\.insert|\.append|\[)' "${py[@]}" | tr '\n' ' ')
+expect "no sys.path edits${edits:+ (in: $edits)}" test -z "$edits"
 done_testing

@@ -7,15 +7,14 @@ that apt rejects."""
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import textwrap
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(TOP, 'ci'))
-from hbc import debian  # noqa: E402
+from hbc import debian, proc  # PYTHONPATH=ci (tests/meson.build)
+from hbc.errors import ConfigError
 
 SUITE, ARCH = 'testing-hbc', 'amd64'
 
@@ -81,9 +80,9 @@ class Archive(unittest.TestCase):
     def test_pins_carry_the_archive_sha256_and_fetch_checks_it(self):
         apt = debian.Apt(SUITE, ARCH)
         pin = apt.pins([('hbc-b', None)])[0]
-        self.assertEqual(pin.sha256, debian.sha256(f'{self.debs}/hbc-b_1_{ARCH}.deb'))
+        self.assertEqual(pin.sha256, proc.sha256(f'{self.debs}/hbc-b_1_{ARCH}.deb'))
         path = debian.fetch([pin])[0]
-        self.assertEqual(debian.sha256(path), pin.sha256)
+        self.assertEqual(proc.sha256(path), pin.sha256)
         os.unlink(f'{self.tmp}/repo/pool/main/h/hbc-b/hbc-b_1_{ARCH}.deb')  # cached: not fetched again
         self.assertEqual(debian.fetch([pin]), [path])
         self.publish()
@@ -102,7 +101,7 @@ class Archive(unittest.TestCase):
 
     def test_read_pins_names_the_bad_line(self):
         path = self.pinfile('# c\n@x a b\nsid amd64 p 1 ' + 'a' * 64 + ' m>g\nsid amd64 p 1 nothex\n')
-        with self.assertRaisesRegex(debian.ArchiveError, r'pins.txt:4: not a pin row'):
+        with self.assertRaisesRegex(ConfigError, r'pins.txt:4: not a pin row'):
             debian.read_pins(path)
 
     def test_refresh_resolves_metas_closures_and_new_versions(self):
@@ -121,7 +120,7 @@ class Archive(unittest.TestCase):
         self.assertEqual(closures, {'@c': ['hbc-a', '?essential']})
         self.assertEqual(sorted(r.package for r in rows if r.resolver == '@c'), ['hbc-a', 'hbc-b', 'hbc-ess'])
         self.assertEqual([r.version for r in rows if r.package == 'hbc-other'], ['2'])
-        self.assertTrue(debian.slurp(path).startswith('# kept comment\n@c hbc-a ?essential\n'))
+        self.assertTrue(proc.slurp(path).startswith('# kept comment\n@c hbc-a ?essential\n'))
         os.unlink(f'{self.debs}/hbc-other_2_{ARCH}.deb')
         self.publish()
 
@@ -131,7 +130,8 @@ class Archive(unittest.TestCase):
         out = sh(f'{TOP}/ci/pins.py', 'fetch', path, 'linux-image-test')
         self.assertTrue(out.strip().endswith(f'/debs/linux-image-1.0-test_1.0-1_{ARCH}.deb'), out)
         p = subprocess.run([f'{TOP}/ci/pins.py', 'fetch', path, 'nothing'], capture_output=True, text=True)
-        self.assertEqual((p.returncode, p.stderr.strip()), (1, f'pins.py: error: no pin for nothing  in {path}'))
+        self.assertEqual((p.returncode, p.stderr.strip()), (1, f'pins.py: error: no pin for nothing in {path}; '
+                                                           f'add one with: ci/pins.py add {path} SUITE ARCH nothing'))
 
     def test_an_index_apt_rejects_is_an_error(self):
         with open(f'{self.tmp}/repo/key.gpg', 'rb') as f:
@@ -144,7 +144,7 @@ class Archive(unittest.TestCase):
         packages = f'{self.tmp}/repo/dists/{SUITE}/main/binary-{ARCH}/Packages'
         write(packages, '\n', 'a')  # what a mirror in the middle of a sync serves
         os.unlink(packages + '.gz')
-        shutil.rmtree(debian.cache('apt', f'{SUITE}-{ARCH}', 'lists'))
+        shutil.rmtree(proc.cache('apt', f'{SUITE}-{ARCH}', 'lists'))
         with self.assertRaisesRegex(debian.ArchiveError, r'index is unusable here: .*(Hash Sum|size)'):
             debian.Apt(SUITE, ARCH).update(force=True)
         self.publish()

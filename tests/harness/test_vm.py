@@ -1,19 +1,21 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-"""The VM runner itself (ci/hbc/vm.py), in seconds and without a real guest: golden
-console logs to verdicts, the matrix from pin files, and the KVM decision with a fake
-QEMU that hangs under KVM as a broken nested /dev/kvm does."""
+"""The VM runner's parts (ci/hbc/vm/), each alone, in seconds and without a real guest:
+golden console logs to verdicts (the parser called directly), the matrix from a pin file
+given to it, the KVM decision and one QEMU run with a fake QEMU that hangs under KVM as a
+broken nested /dev/kvm does."""
 import os
 import shutil
 import stat
-import sys
 import tempfile
 import textwrap
 import unittest
 
+from hbc import arches, debian  # PYTHONPATH=ci (tests/meson.build)
+from hbc.vm import accel, matrix, qemu, runner, verdict
+from hbc.vm.config import StageError
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '../../ci'))
-from hbc import vm  # noqa: E402
 
 NONCE = '0123456789abcdef'
 FAKE_QEMU = textwrap.dedent('''\
@@ -45,7 +47,7 @@ def log(name):
 
 class Verdicts(unittest.TestCase):
     def check(self, name, want, rc=0, timed_out=None, limit=None):
-        self.assertEqual(vm.verdict(log(name), NONCE, rc, timed_out, limit), want)
+        self.assertEqual(verdict.parse(log(name), NONCE, rc, timed_out, limit), verdict.Verdict(*want))
 
     def test_pass(self):
         self.check('pass', ('PASS', 'tracepoint', ''))
@@ -54,9 +56,14 @@ class Verdicts(unittest.TestCase):
         self.check('pass', ('FAIL', 'tracepoint', 'guest passed but qemu exited 1'), rc=1)
 
     def test_failed_check_is_named(self):
-        res, attach, detail = vm.verdict(log('fail-check'), NONCE, 0)
-        self.assertEqual((res, attach), ('FAIL', 'tracepoint'))
-        self.assertTrue(detail.startswith('trace: uid 1000 ran /tmp/x/'), detail)
+        v = verdict.parse(log('fail-check'), NONCE, 0)
+        self.assertEqual((v.result, v.attach), ('FAIL', 'tracepoint'))
+        self.assertTrue(v.detail.startswith('trace: uid 1000 ran /tmp/x/'), v.detail)
+
+    def test_failed_stages_without_their_lines(self):
+        text = '\n'.join(l for l in log('fail-check').splitlines() if 'HBC-VM-CHECK' not in l)
+        self.assertEqual(verdict.parse(text, NONCE, 0),
+                         verdict.Verdict('FAIL', 'tracepoint', 'failed at stage(s) trace (no FAIL line on the console)'))
 
     def test_host_timeout_at_a_stage(self):
         self.check('stopped', ('FAIL', '-', 'timed out at stage unit'), timed_out='unit')
@@ -83,24 +90,24 @@ class Matrix(unittest.TestCase):
         self.pins = os.path.join(self.tmp, 'pins.txt')
         sha = 'a' * 64
         write(self.pins, f'# kernels\ntrixie amd64 linux-image-6.12.1-amd64 6.12.1-1 {sha} m>g\n'
-                                   f'sid sparc64 linux-image-7.0-sparc64 7.0-1 {sha}\n')
-        vm.KERNEL_PINS = self.pins
+                         f'sid sparc64 linux-image-7.0-sparc64 7.0-1 {sha}\n')
 
     def test_rows_gaps_and_unknown_arches(self):
-        entries = vm.default_matrix(vm.arches.rows(), set())
+        entries = matrix.default_matrix(arches.rows(), set(), self.pins)
         ids = [e.id for e in entries]
         self.assertEqual(ids[0], 'x86-trixie-6.12.1-amd64')
         # no kernel pinned for arm64: an entry that fails, not a silent skip
         self.assertIn(('arm64', None), [(e.row['name'], e.pin) for e in entries])
-        self.assertEqual(len(entries), len(vm.arches.rows()))
+        self.assertEqual(len(entries), len(arches.rows()))
 
     def test_arch_filter(self):
-        self.assertEqual([e.row['name'] for e in vm.default_matrix(vm.arches.rows(), {'x86'})], ['x86'])
+        self.assertEqual([e.row['name'] for e in matrix.default_matrix(arches.rows(), {'x86'}, self.pins)], ['x86'])
 
     def test_missing_kernel_fails_with_the_command(self):
-        entry = vm.default_matrix(vm.arches.rows(), {'arm64'})[0]
-        with self.assertRaisesRegex(vm.StageError, r'no kernel pinned for arm64 .*ci/pins.py add'):
-            vm.Runner.prepare(None, entry, self.tmp, vm.Result(entry))
+        entry = matrix.default_matrix(arches.rows(), {'arm64'}, self.pins)[0]
+        self.assertRegex(entry.missing_kernel(self.pins), r'no kernel pinned for arm64 .*ci/pins.py add')
+        with self.assertRaisesRegex(StageError, r'failed at stage kernel: no kernel pinned for arm64'):
+            runner.prepare(entry, self.tmp, self.tmp, None)
 
 
 class Kvm(unittest.TestCase):
@@ -117,36 +124,59 @@ class Kvm(unittest.TestCase):
         self.pass_log = os.path.join(self.tmp, 'pass.log')
         write(self.pass_log, log('pass').replace(NONCE, '@NONCE@'))
         machine = os.uname().machine
-        self.row = dict(vm.arches.find(machine), qemu=self.qemu)
+        self.row = dict(arches.find(machine), qemu=self.qemu)
         os.environ.update(HBC_VM_ACCEL='auto', HBC_VM_KVM_DEVICE=self.device, HBC_VM_KVM_GRACE='1',
                           HBC_VM_NONCE=NONCE, HBC_CACHE_DIR=self.tmp, FAKE_QEMU_TCG=self.pass_log)
 
     def entry(self):
-        pin = vm.debian.Pin('trixie', self.row['debarch'], 'linux-image-x', '1', 'a' * 64, None)
-        return vm.Entry(self.row, 'trixie', pin)
+        pin = debian.Pin('trixie', self.row['debarch'], 'linux-image-x', '1', 'a' * 64, None)
+        return matrix.Entry(self.row, 'trixie', pin)
+
+    def policy(self):
+        return accel.Policy('auto', os.environ['HBC_VM_KVM_DEVICE'], 1.0)
 
     def test_probe_sees_a_broken_kvm(self):
         os.environ['FAKE_QEMU_KVM'] = 'hang'
-        self.assertEqual(vm.Accel().choose(self.entry(), '/dev/null'), 'tcg')
+        self.assertEqual(accel.probe(self.row, '/dev/null', 1.0)[0], False)
+        self.assertEqual(accel.Accel(self.policy()).choose(self.row, '/dev/null'), 'tcg')
 
     def test_probe_sees_a_working_kvm(self):
         os.environ['FAKE_QEMU_KVM'] = self.pass_log
-        self.assertEqual(vm.Accel().choose(self.entry(), '/dev/null'), 'kvm')
+        self.assertEqual(accel.Accel(self.policy()).choose(self.row, '/dev/null'), 'kvm')
 
     def test_no_kvm_device_or_foreign_guest(self):
-        os.environ.update(FAKE_QEMU_KVM=self.pass_log, HBC_VM_KVM_DEVICE='/nonexistent')
-        self.assertEqual(vm.Accel().choose(self.entry(), '/dev/null'), 'tcg')
+        os.environ.update(FAKE_QEMU_KVM=self.pass_log)
+        self.assertEqual(accel.Accel(accel.Policy('auto', '/nonexistent', 1.0)).choose(self.row, '/dev/null'), 'tcg')
+        foreign = dict(self.row, machines='sparc64')
+        self.assertEqual(accel.Accel(self.policy()).choose(foreign, '/dev/null'), 'tcg')
+
+    def test_forced_modes(self):
+        for mode in ('kvm', 'tcg'):
+            self.assertEqual(accel.Accel(accel.Policy(mode, '/nonexistent', 1.0)).choose(self.row, '/x'), mode)
+
+    def test_one_qemu_run_silent_under_kvm(self):
+        os.environ['FAKE_QEMU_KVM'] = 'hang'
+        cmd = qemu.command(self.row, 'kvm', 'max', 1, 256, '/dev/null', '/dev/null', f'{self.tmp}/con.log')
+        run = qemu.watch(cmd, f'{self.tmp}/con.log', NONCE, qemu.Limits(30, 30, 30), qemu.Stopping(),
+                         silent_after=1)
+        self.assertTrue(run.silent)
+        self.assertIsNone(run.boot_s)
+
+    def test_one_qemu_run_to_its_verdict(self):
+        cmd = qemu.command(self.row, 'tcg', 'max', 1, 256, '/dev/null', '/dev/null', f'{self.tmp}/con.log')
+        run = qemu.watch(cmd, f'{self.tmp}/con.log', NONCE, qemu.Limits(30, 30, 30), qemu.Stopping())
+        self.assertEqual((run.rc, run.timed_out, run.silent), (0, None, False))
+        self.assertEqual(verdict.parse(open(f'{self.tmp}/con.log').read(), NONCE, run.rc).result, 'PASS')
 
     def test_silent_kvm_guest_restarts_under_tcg(self):
         os.environ['FAKE_QEMU_KVM'] = 'hang'
-        runner = vm.Runner(self.tmp, self.tmp, 1, False)
-        write(os.path.join(self.tmp, 'initrd.gz'), '')
-        res = vm.Result(self.entry())
-        runner.boot(self.entry(), 'kvm', self.tmp, self.tmp, NONCE, res)
-        runner.close()
+        r = runner.Runner(self.tmp, self.tmp, 1, False, accel.Accel(self.policy()))
+        res = runner.Result(self.entry())
+        r.boot(self.entry(), 'kvm', self.tmp, self.tmp, NONCE, res)
+        r.close()
         self.assertEqual((res.result, res.attach), ('PASS', 'tracepoint'))
         self.assertIn('restarted under tcg', ' '.join(res.notes))
-        self.assertIs(runner.accel.kvm, False)
+        self.assertIs(r.accel.kvm, False)
 
 
 if __name__ == '__main__':

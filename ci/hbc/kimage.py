@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-"""Debian kernel packages: the image QEMU boots (ci/hbc/vm.py), and the BTF inside it
-(vmlinux/update.py, the CO-RE corpus). Both are cut
+"""Debian kernel packages: the image QEMU boots (hbc.vm), and the BTF inside it
+(hbc.vmlinux, the CO-RE corpus). Both are cut
 out of the .deb once and cached by the .deb's SHA-256:
   cache/kernels/<sha>/{vmlinuz,release,config}   vmlinuz decompressed where QEMU needs it
   cache/btf/<sha>.btf                             the raw BTF blob of the image
@@ -19,7 +19,9 @@ import subprocess
 import tempfile
 import zlib
 
-from hbc import debian
+from . import debian
+from .errors import ArchiveError, ToolError
+from .proc import cache, locked, run, sha256
 
 STREAMS = [('gzip', b'\x1f\x8b\x08'), ('xz', b'\xfd7zXZ\x00'), ('zstd', b'\x28\xb5\x2f\xfd'),
            ('lz4', b'\x02\x21\x4c\x18'), ('bzip2', b'BZh')]
@@ -116,21 +118,21 @@ def _extract(deb, dest):
                 return os.path.join(dest, rel), f.split('-', 1)[1]
             if rel.startswith('usr/lib/modules/') and f in ('vmlinuz', 'vmlinux'):
                 return os.path.join(dest, rel), rel.split('/')[3]
-    raise debian.ArchiveError(f'no kernel image ({", ".join(IMAGES)}) in {deb}')
+    raise ArchiveError(f'no kernel image ({", ".join(IMAGES)}) in {deb}')
 
 
 def prepare(deb):
     """The directory with 'vmlinuz' (bootable by QEMU's -kernel), 'release', maybe 'config'."""
-    sha = debian.sha256(deb)
-    out = debian.cache('kernels', sha)
-    with debian.locked('kernels', '.lock'):
+    sha = sha256(deb)
+    out = cache('kernels', sha)
+    with locked('kernels', '.lock'):
         if not os.path.exists(os.path.join(out, 'release')):
             _prepare(deb, out)
     return out
 
 
 def _prepare(deb, out):
-    with tempfile.TemporaryDirectory(dir=debian.cache('kernels')) as tmp:
+    with tempfile.TemporaryDirectory(dir=cache('kernels')) as tmp:
         image, release = _extract(deb, tmp)
         os.mkdir(os.path.join(tmp, 'out'))
         data = open(image, 'rb').read()
@@ -159,7 +161,7 @@ def dbg_of(pin):
     name = f'linux-image-{release_of(pin)}-dbg'
     apt = debian.Apt(pin.suite, pin.arch)
     if not apt.record(name, pin.version):
-        raise debian.ArchiveError(f'{name} {pin.version} is not in {pin.suite}/{pin.arch}: no DWARF '
+        raise ArchiveError(f'{name} {pin.version} is not in {pin.suite}/{pin.arch}: no DWARF '
                                   f'for {pin.package}; refresh the pins (ci/pins.py refresh FILE)')
     return apt.pins([(name, pin.version)])[0]
 
@@ -167,22 +169,21 @@ def dbg_of(pin):
 def dwarf_btf(pin, out):
     """pahole -J of the vmlinux in PIN's -dbg package into OUT; the description for .how."""
     if not shutil.which('pahole'):
-        raise debian.ArchiveError(f'{pin.package} has no BTF and pahole is missing to make it from '
-                                  f'its DWARF: apt-get install dwarves')
+        raise ToolError(f'{pin.package} has no BTF and pahole is missing to make it from '
+                        f'its DWARF: apt-get install dwarves')
     dbg = dbg_of(pin)
     deb = debian.fetch([dbg], f'the -dbg of {pin.package}')[0]
     rel = release_of(pin)
     members = [f'./usr/lib/debug/boot/vmlinux-{rel}', f'./usr/lib/debug/lib/modules/{rel}/vmlinux']
-    with tempfile.TemporaryDirectory(dir=debian.cache('btf')) as tmp:
+    with tempfile.TemporaryDirectory(dir=cache('btf')) as tmp:
         # one of them is the file, the other a symlink to it (which one changed in 7.x)
         subprocess.run(['sh', '-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" "$3" "$4" 2>/dev/null; true',
                         'sh', deb, tmp, *members], check=True)
         found = [os.path.join(tmp, m) for m in members if os.path.isfile(os.path.join(tmp, m))
                  and not os.path.islink(os.path.join(tmp, m))]
         if not found:
-            raise debian.ArchiveError(f'no vmlinux ({" or ".join(members)}) in {deb}')
-        subprocess.run(['pahole', '-J', '-j', '--btf_gen_floats', f'--btf_encode_detached={out}', found[0]],
-                       check=True, capture_output=True)
+            raise ArchiveError(f'no vmlinux ({" or ".join(members)}) in {deb}')
+        run(['pahole', '-J', '-j', '--btf_gen_floats', f'--btf_encode_detached={out}', found[0]])
     pahole = subprocess.run(['pahole', '--version'], capture_output=True, text=True).stdout.strip()
     return f'pahole {pahole} -J from the DWARF of {dbg.package} {dbg.version} (sha256 {dbg.sha256})'
 
@@ -190,9 +191,9 @@ def dwarf_btf(pin, out):
 def btf(deb, pin=None):
     """The path of the BTF of DEB's kernel (cache/btf/<sha>.btf), made once: cut out of
     the image, or (given its PIN) generated from the DWARF of its -dbg package."""
-    sha = debian.sha256(deb)
-    path = debian.cache('btf', f'{sha}.btf')
-    with debian.locked('btf', '.lock'):
+    sha = sha256(deb)
+    path = cache('btf', f'{sha}.btf')
+    with locked('btf', '.lock'):
         if not os.path.exists(path):
             _btf(deb, pin, path)
     return path
@@ -207,7 +208,7 @@ def _btf(deb, pin, path):
     elif pin:
         how = dwarf_btf(pin, path + '.tmp')
     else:
-        raise debian.ArchiveError(f'no BTF in the kernel image of {deb}')
+        raise ArchiveError(f'no BTF in the kernel image of {deb}')
     with open(path + '.how', 'w') as f:
         f.write(how + '\n')
     os.rename(path + '.tmp', path)

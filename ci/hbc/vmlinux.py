@@ -1,32 +1,25 @@
-#!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-"""Regenerate vmlinux/<NAME>/vmlinux.h.xz and PROVENANCE from the pinned Debian kernel of
-each row of arch/arches.txt (kernel-suite, kernel-package), or check them offline.
-
-  vmlinux/update.py [NAME...]            fetch, cut the BTF out of the image, dump it as C
-  vmlinux/update.py --verify [NAME...]   the headers match PROVENANCE, PROVENANCE pins.txt
-
-A row's pin is added to vmlinux/pins.txt on first use (ci/pins.py add); move to newer
-kernels with ci/pins.py refresh vmlinux/pins.txt, then run this again."""
+"""vmlinux/<NAME>/vmlinux.h.xz and PROVENANCE from the pinned Debian kernel of each row
+of arch/arches.txt (kernel-suite, kernel-package), or their offline check
+(ci/vmlinux.py update [--verify]). A row's pin is added to vmlinux/pins.txt on first use;
+move to newer kernels with ci/pins.py refresh vmlinux/pins.txt, then update again."""
 import hashlib
 import lzma
 import os
 import re
 import subprocess
-import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:0] = [os.path.join(HERE, '../ci'), os.path.join(HERE, '../arch')]
-import arches  # noqa: E402
-import kimage  # noqa: E402
-from hbc import debian  # noqa: E402
+from . import TOP, debian, kimage
+from .errors import ArchiveError, ConfigError
+from .proc import run
 
+HERE = os.path.join(TOP, 'vmlinux')
 PINS = os.path.join(HERE, 'pins.txt')
 GLOBS = 'linux-binary-*,linux-image-[0-9]*'
 
 
 def sh(*cmd):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return run(list(cmd))
 
 
 def checks(header, target):
@@ -38,7 +31,8 @@ def checks(header, target):
             continue
         body = re.search(r'^struct %s \{\n(.*?)^\};' % re.escape(words[1]), header, re.M | re.S)
         if not body or (words[2] != '-' and not re.search(r'[\s*]%s;$' % re.escape(words[2]), body.group(1), re.M)):
-            sys.exit(f'update.py: check failed: struct {words[1]} member {words[2]} not in the header')
+            raise ConfigError(f'{os.path.join(HERE, "checks.txt")}: struct {words[1]} member {words[2]} '
+                              f'is not in the header made for {target}')
         n += 1
     return n
 
@@ -46,12 +40,10 @@ def checks(header, target):
 def pin_of(row):
     rows = [p for p in debian.read_pins(PINS)[0] if p.arch == row['debarch']]
     if not rows:
-        subprocess.run([os.path.join(HERE, '../ci/pins.py'), 'add', PINS, row['kernel-suite'], row['debarch'],
-                        f'{row["kernel-package"]}>{GLOBS}'], check=True)
-        rows = [p for p in debian.read_pins(PINS)[0] if p.arch == row['debarch']]
+        rows = debian.add(PINS, row['kernel-suite'], row['debarch'], f'{row["kernel-package"]}>{GLOBS}')
     if rows[0].suite != row['kernel-suite']:
-        sys.exit(f'update.py: {PINS} pins {row["debarch"]} from {rows[0].suite}, the table says '
-                 f'{row["kernel-suite"]}: delete that row and run again')
+        raise ConfigError(f'{PINS} pins {row["debarch"]} from {rows[0].suite}, the table says '
+                          f'{row["kernel-suite"]}: delete that row and run again')
     return rows[0]
 
 
@@ -62,7 +54,7 @@ def generate(row):
     dump = sh('bpftool', 'btf', 'dump', 'file', btf)
     for struct in ('task_struct', 'pt_regs'):
         if not re.search(rf"^\[\d+\] STRUCT '{struct}'", dump, re.M):
-            sys.exit(f'update.py: the BTF of {pin.package} has no struct {struct}')
+            raise ArchiveError(f'the BTF of {pin.package} {pin.version} has no struct {struct}')
     header = sh('bpftool', 'btf', 'dump', 'file', btf, 'format', 'c')
     n = checks(header, row['target'])
     # "struct foo;" inside a struct: anonymous tagged members (kernels >= 6.19, built with
@@ -83,10 +75,10 @@ def generate(row):
              ('vmlinux.h.xz-size', len(xz)), ('anonymous-tagged-members', tagged),
              ('tools', ' '.join(sh('bpftool', 'version').split('\n')[:2]).strip()
               + f'; {sh("xz", "--version").splitlines()[0]} (xz -9 -T1)'),
-             ('command', f'vmlinux/update.py {row["name"]}')]
+             ('command', f'ci/vmlinux.py update {row["name"]}')]
     with open(os.path.join(out, 'PROVENANCE'), 'w') as f:
-        f.write('# written by vmlinux/update.py; do not edit\n' + ''.join(f'{k}: {v}\n' for k, v in facts))
-    print(f'update.py: {row["name"]}: {pin.package} {pin.version}, {n} checks, vmlinux.h {len(xz)} bytes xz'
+        f.write('# written by ci/vmlinux.py update; do not edit\n' + ''.join(f'{k}: {v}\n' for k, v in facts))
+    print(f'vmlinux.py: {row["name"]}: {pin.package} {pin.version}, {n} checks, vmlinux.h {len(xz)} bytes xz'
           + (f', {tagged} anonymous tagged members (compile with -fms-extensions)' if tagged else ''))
 
 
@@ -97,31 +89,11 @@ def verify(row):
                     if ': ' in l and not l.startswith('#'))
         header = lzma.decompress(open(os.path.join(out, 'vmlinux.h.xz'), 'rb').read())
     except OSError as e:
-        sys.exit(f'update.py: {row["name"]}: {e}; run vmlinux/update.py {row["name"]}')
+        raise ConfigError(f'{e}; run ci/vmlinux.py update {row["name"]}') from None
     if hashlib.sha256(header).hexdigest() != prov['vmlinux.h-sha256']:
-        sys.exit(f'update.py: {row["name"]}: vmlinux.h does not match its PROVENANCE')
+        raise ConfigError(f'{out}/vmlinux.h.xz does not match its PROVENANCE; run ci/vmlinux.py update {row["name"]}')
     if not any((p.arch, p.package, p.version) == (prov['arch'], prov['package'], prov['version'])
                for p in debian.read_pins(PINS)[0]):
-        sys.exit(f'update.py: {row["name"]}: made from {prov["package"]} {prov["version"]}, which '
-                 f'{PINS} does not pin; run vmlinux/update.py {row["name"]}')
-    print(f'update.py: {row["name"]}: ok ({prov["package"]} {prov["version"]})')
-
-
-def main(argv):
-    check = argv[:1] == ['--verify']
-    names = argv[1:] if check else argv
-    if any(a.startswith('-') for a in names):
-        sys.exit(__doc__)
-    table = arches.rows()
-    for name in names:
-        arches.find(name, table)
-    for row in table:
-        if not names or row['name'] in names:
-            try:
-                (verify if check else generate)(row)
-            except (debian.ArchiveError, subprocess.CalledProcessError) as e:
-                sys.exit(f'update.py: {row["name"]}: {e}')
-
-
-if __name__ == '__main__':
-    main(sys.argv[1:])
+        raise ConfigError(f'{out}: made from {prov["package"]} {prov["version"]}, which '
+                          f'{PINS} does not pin; run ci/vmlinux.py update {row["name"]}')
+    print(f'vmlinux.py: {row["name"]}: ok ({prov["package"]} {prov["version"]})')

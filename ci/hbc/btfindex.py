@@ -1,16 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-"""The one reader of vmlinux/<name>/min-btf/index.txt (written by vmlinux/min-btf.py):
-the minimal BTFs the loader embeds, each checked against the SHA-256 and size the index
-records. Used by min-btf.py --verify, loader/gen-object.py and tests/corecheck."""
+"""The one reader of vmlinux/<name>/min-btf/index.txt (written by hbc.minbtf): the
+minimal BTFs the loader embeds, each checked against the SHA-256 and size the index
+records. Used by ci/vmlinux.py min-btf --verify, loader/gen-object.py, tests/corecheck."""
 import hashlib
 import os
 from collections import namedtuple
 
+from .errors import ConfigError
+
 Entry = namedtuple('Entry', 'release suite package version deb_sha256 btf_sha256 size path blob')
 
 
-class Stale(Exception):
-    pass
+class Stale(ConfigError):
+    """A file of min-btf/ does not match index.txt: regenerate with ci/vmlinux.py min-btf."""
 
 
 def read(directory):

@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""The matrix: pin files and the arch table in, entries out (one per VM to boot)."""
+import json
+import os
+import re
+from dataclasses import dataclass
+
+from .. import TOP, debian
+from ..errors import ConfigError
+from .config import KERNEL_PINS, conf, say
+
+
+@dataclass
+class Entry:
+    row: dict                       # the arch table row
+    suite: str
+    pin: debian.Pin = None          # None: no kernel pinned for this architecture
+    origin: str = 'pinned'          # pinned (pins.txt) or archive (--kernel)
+
+    @property
+    def label(self):
+        return re.sub(r'^linux-(image|binary)-', '', self.pin.package) if self.pin else '-'
+
+    @property
+    def id(self):
+        return f'{self.row["name"]}-{self.suite}-{self.label}'
+
+    def missing_kernel(self, pins=KERNEL_PINS):
+        """What to run when no kernel is pinned for this row."""
+        return (f'no kernel pinned for {self.row["debarch"]} in {pins} '
+                f'(ci/pins.py add {os.path.relpath(pins, TOP)} SUITE {self.row["debarch"]} '
+                f'"{self.row["kernel-package"]}>{conf("kernel-image-globs")}")')
+
+
+def default_matrix(table, wanted, pins=KERNEL_PINS):
+    """An entry per pinned kernel of the WANTED rows (all when empty), and a failing
+    entry (no pin) for a wanted row without one: a gap is reported, never skipped."""
+    out = []
+    for pin in debian.read_pins(pins)[0]:
+        row = next((r for r in table if r['debarch'] == pin.arch), None)
+        if row is None:
+            say(f'{pins}: no row of the arch table has debarch {pin.arch}; skipped')
+        elif not wanted or row['name'] in wanted:
+            out.append(Entry(row, pin.suite, pin))
+    for row in table:
+        if (not wanted or row['name'] in wanted) and not any(e.row is row for e in out):
+            out.append(Entry(row, '-'))
+    return out
+
+
+def kernel_entry(table, wanted, spec, suite, pins=KERNEL_PINS):
+    """The entry for --kernel PKG[=VERSION]: pinned if PINS has it, else from the archive."""
+    pkg, _, ver = spec.partition('=')
+    rows = [r for r in table if r['name'] in wanted] if len(wanted) == 1 else \
+        [r for r in table if pkg.endswith('-' + r['debarch'])]
+    if len(rows) != 1:
+        raise ConfigError(f'--kernel {spec}: give one --arch (its name does not end in -DEBARCH of one row)')
+    row = rows[0]
+    for pin in debian.read_pins(pins)[0]:
+        if pin.arch == row['debarch'] and pin.package == pkg and ver in ('', pin.version):
+            return Entry(row, pin.suite, pin)
+    for s in [suite] if suite else conf('kernel-search-suites').split():
+        apt = debian.Apt(s, row['debarch'])
+        if row['debarch'] not in apt.architectures() or not apt.record(pkg):
+            continue
+        globs = conf('kernel-image-globs')
+        image = pkg if any(re.fullmatch(g.replace('*', '.*'), pkg) for g in globs.split(',')) \
+            else apt.resolve(pkg, globs)
+        if ver and image != pkg:
+            say(f'--kernel {spec}: {pkg} is a meta package; using the current {image}')
+        pin = apt.pins([(image, ver if image == pkg else None)])[0]
+        say(f'kernel from --kernel {spec}: {s}/{pin.arch} {pin.package} {pin.version} sha256 {pin.sha256}')
+        return Entry(row, s, pin, 'archive')
+    raise debian.ArchiveError(f'--kernel {spec}: no {pkg} for {row["debarch"]} in: '
+                              f'{suite or conf("kernel-search-suites")}')
+
+
+def listing(matrix, kind):
+    """--list (a table) or --list-json (the hosted CI's matrix) of the entries."""
+    if kind == 'json':
+        return json.dumps([{'id': e.id, 'arch': e.row['name'], 'debarch': e.row['debarch'], 'suite': e.suite,
+                            'kernel': f'{e.pin.package}={e.pin.version}'} for e in matrix if e.pin])
+    fmt = '{:<8} {:<8} {:<9} {:<34} {:<24} {}'
+    out = [fmt.format('ARCH', 'DEBARCH', 'SUITE', 'KERNEL', 'VERSION', 'QEMU')]
+    for e in matrix:
+        r = e.row
+        out.append(fmt.format(r['name'], r['debarch'], e.suite, e.label, e.pin.version if e.pin else '-',
+                              f'{r["qemu"]} -M {r["qmachine"]} -cpu {r["qcpu"]} console={r["console"]}'))
+    return '\n'.join(out)

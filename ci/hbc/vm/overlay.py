@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""What one run adds to the shared guest root: the test and its unit, /hbc/env, both
+apt repositories, the guest test tools and BTF files; appended to the root as a second
+cpio (the kernel unpacks both into its initramfs)."""
+import os
+import re
+import secrets
+import shutil
+import subprocess
+
+from .. import TOP, arches, debian, kimage
+from ..errors import ConfigError
+from ..proc import run
+from .config import KERNEL_PINS, StageError
+
+# Units of a guest's boot that the test needs not and TCG makes slow (a one-CPU guest
+# boots ~40 % sooner without them): module loading (the guest has no modules), first-boot
+# caches, a persistent journal, the gettys (the console is the test's).
+MASKED = ['getty@.service', 'serial-getty@.service', 'getty-static.service', 'modprobe@.service',
+          'systemd-modules-load.service', 'ldconfig.service', 'systemd-journal-catalog-update.service',
+          'systemd-update-done.service', 'systemd-journal-flush.service', 'systemd-random-seed.service',
+          'dev-hugepages.mount', 'dev-mqueue.mount', 'sys-fs-fuse-connections.mount']
+# no generators: a daemon-reload (every install, upgrade and purge) takes half the time
+# under TCG, and nothing here needs them
+GENERATORS = ('debug', 'fstab', 'getty', 'gpt-auto', 'hibernate-resume', 'rc-local', 'run', 'ssh',
+              'system-update', 'sysv', 'tpm2')
+GUEST_FILES = [('tests/vm/run.sh', 'hbc/run.sh'), ('tests/lib/checks.sh', 'hbc/checks.sh'),
+               ('tests/lib/scenario.sh', 'hbc/scenario.sh')]
+
+
+def packages(pkgdir, row):
+    """(current .deb, previous-release .deb) of ROW's architecture, beside the
+    repositories ci/build.sh wrote (PKGDIR/apt, PKGDIR/previous/apt)."""
+    found = []
+    for d in (pkgdir, os.path.join(pkgdir, 'previous')):
+        debs = sorted(f for f in os.listdir(d) if re.fullmatch(
+            rf'hello-buffer-config_.*_{row["debarch"]}\.deb', f)) if os.path.isdir(d) else []
+        if not debs or not os.path.isdir(os.path.join(d, 'apt')):
+            raise StageError('package', f'no hello-buffer-config_*_{row["debarch"]}.deb and apt/ '
+                             f'in {d} (run ci/build.sh)')
+        found.append(os.path.join(d, debs[-1]))
+    return found
+
+
+def btf_files(entry):
+    """For the guest's --btf checks: this kernel's BTF (cut from its package, or the
+    minimal one the loader embeds for it) and another architecture's kernel BTF."""
+    if entry.row['btf'] == 'embedded':
+        own = os.path.join(TOP, 'vmlinux', entry.row['name'], 'min-btf', f'{entry.label}.btf')
+        if not os.path.exists(own):
+            raise ConfigError(f'no embedded BTF for {entry.label} ({os.path.relpath(own, TOP)}): '
+                              f'run ci/vmlinux.py min-btf {entry.row["name"]}')
+    else:
+        own = kimage.btf(debian.fetch([entry.pin], KERNEL_PINS)[0])
+    kinds = {r['debarch']: r['btf'] for r in arches.rows()}
+    other = next(p for p in debian.read_pins(KERNEL_PINS)[0]
+                 if p.arch != entry.pin.arch and kinds.get(p.arch) == 'kernel')
+    return own, kimage.btf(debian.fetch([other], KERNEL_PINS)[0])
+
+
+def guest_env(entry, deb, prev, nonce, test_timeout):
+    """/hbc/env: what tests/vm/guest.sh reads (its header lists the same names)."""
+    field = lambda d, f: run(['dpkg-deb', '-f', d, f]).strip()
+    return {'HBC_NONCE': nonce, 'HBC_PKG': field(deb, 'Package'), 'HBC_OBJECT': entry.row['name'],
+            'HBC_MACHINES': entry.row['machines'], 'HBC_BTF': entry.row['btf'], 'HBC_VERSION': field(deb, 'Version'),
+            'HBC_PREVIOUS': field(prev, 'Version'), 'HBC_STEP_TIMEOUT': test_timeout // 3,
+            'HBC_GUEST_TIMEOUT': test_timeout - 10}
+
+
+def initramfs(entry, pkgdir, work, root_path, btfs, test_timeout):
+    """WORK/initrd.gz: the shared root plus this run's overlay. Returns the run's nonce."""
+    deb, prev = packages(pkgdir, entry.row)
+    nonce = os.environ.get('HBC_VM_NONCE') or secrets.token_hex(8)
+    top, units = f'{work}/overlay', f'{work}/overlay/etc/systemd/system'
+    os.makedirs(f'{units}/multi-user.target.wants')
+    shutil.copytree(os.path.join(pkgdir, 'apt'), f'{top}/hbc/repo')
+    shutil.copytree(os.path.join(pkgdir, 'previous/apt'), f'{top}/hbc/repo-prev')
+    shutil.copytree(os.path.join(TOP, 'packaging/debian'), f'{top}/hbc/src/debian')  # its autopkgtest,
+    open(f'{top}/hbc/src/debian/files', 'w').close()  # ... as a built tree: no dpkg-dev needed
+    tools = os.path.join(pkgdir, 'test-tools', entry.row['name'])
+    if not os.path.isdir(tools):
+        raise StageError('package', f'no {tools} (the guest test tools: run ci/build.sh)')
+    shutil.copytree(tools, f'{top}/hbc/tools')
+    shutil.copy(btfs[0], f'{top}/hbc/kernel.btf')
+    shutil.copy(btfs[1], f'{top}/hbc/other.btf')
+    test = os.path.join(TOP, os.environ.get('HBC_VM_GUEST_TEST') or 'tests/vm/guest.sh')
+    shutil.copy(test, f'{top}/hbc/test.sh')
+    for src, dst in GUEST_FILES:
+        shutil.copy(os.path.join(TOP, src), f'{top}/{dst}')
+    shutil.copy(os.path.join(TOP, 'tests/vm/hbc-test.service'), f'{units}/hbc-test.service')
+    with open(f'{top}/hbc/env', 'w') as f:
+        f.write(''.join(f'{k}={v}\n' for k, v in guest_env(entry, deb, prev, nonce, test_timeout).items()))
+    os.symlink('../hbc-test.service', f'{units}/multi-user.target.wants/hbc-test.service')
+    for masked in MASKED:
+        os.symlink('/dev/null', f'{units}/{masked}')
+    os.makedirs(f'{top}/etc/systemd/system-generators')
+    for gen in GENERATORS:
+        os.symlink('/dev/null', f'{top}/etc/systemd/system-generators/systemd-{gen}-generator')
+    # the root is zstd, the overlay gzip: the kernel takes concatenated cpio archives of
+    # either; the file is named initrd.gz for QEMU's sake only
+    shutil.copyfile(root_path, f'{work}/initrd.gz')
+    with open(f'{work}/initrd.gz', 'ab') as out:
+        subprocess.run(f'bsdtar --format newc --uid 0 --gid 0 -cf - -C {top} . | gzip -n -1', shell=True,
+                       stdout=out, check=True)
+    return nonce

@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""One QEMU run: the command line, and the process watched stage by stage until it
+powers off or a stage's limit passes. Knows nothing of packages or verdicts: it returns
+what happened (Run) and the caller reads the console log."""
+import os
+import re
+import subprocess
+import time
+from dataclasses import dataclass
+
+from ..proc import slurp
+from .config import conf
+from .verdict import RESULT, STAGE
+
+
+def tcg_cpu(row):
+    """The table's qcpu plus the tcg-cpu-options this QEMU accepts for it."""
+    cpu = row['qcpu']
+    for opt in conf('tcg-cpu-options', '').split(','):
+        if opt and subprocess.run([row['qemu'], '-accel', 'tcg', '-M', row['qmachine'], '-cpu', f'{cpu},{opt}',
+                                   '-nodefaults', '-display', 'none', '-S', '-monitor', 'stdio'],
+                                  input='quit\n', capture_output=True, text=True, timeout=30).returncode == 0:
+            cpu += ',' + opt
+    return cpu
+
+
+def command(row, accel, cpu, smp, memory_mb, kernel, initrd, log):
+    return [row['qemu'], '-accel', accel, '-M', row['qmachine'], '-cpu', cpu, '-smp', str(smp),
+            '-m', str(memory_mb), '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+            '-monitor', 'none', '-chardev', f'file,id=con,path={log}', '-serial', 'chardev:con',
+            '-kernel', kernel, '-initrd', initrd,
+            '-append', f'console={row["console"]} panic=-1 oops=panic rdinit=/lib/systemd/systemd '
+            'systemd.show_status=0']
+
+
+@dataclass
+class Limits:
+    boot: int           # power-on to the guest's 'init' stage
+    test: int           # 'init' to its RESULT line
+    poweroff: int       # RESULT to QEMU's exit
+
+    @classmethod
+    def from_conf(cls, env=os.environ):
+        get = lambda k: int(env.get(f'HBC_VM_{k.upper().replace("-", "_")}', conf(k)))
+        return cls(get('boot-timeout'), get('test-timeout'), get('poweroff-timeout'))
+
+
+@dataclass
+class Run:
+    rc: int = None              # QEMU's exit status
+    timed_out: str = None       # the stage the host stopped it at, or None
+    silent: bool = False        # stopped because it printed nothing within the grace time
+    boot_s: float = None        # power-on to 'init'
+    test_s: float = None        # 'init' to RESULT
+    wall_s: float = 0.0
+
+
+class Stopping:
+    """Set by the runner on SIGTERM: every watched QEMU is stopped at once."""
+
+    def __init__(self):
+        self.set = False
+        self.procs = set()
+
+    def stop(self):
+        self.set = True
+        for p in list(self.procs):
+            p.kill()
+
+
+def watch(cmd, log, nonce, limits, stopping, silent_after=None, workdir=None):
+    """Start CMD (its console goes to LOG) and watch it; SILENT_AFTER seconds without a
+    console line stop it as silent (KVM that runs no guest)."""
+    open(log, 'w').close()
+    if workdir:
+        with open(os.path.join(workdir, 'qemu.cmd'), 'w') as f:
+            f.write(' '.join(cmd) + '\n')
+    out = open(os.path.join(workdir, 'qemu.out'), 'w') if workdir else subprocess.DEVNULL
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    stopping.procs.add(p)
+    r, t0, t_init, t_res, stage = Run(), time.time(), None, None, 'boot'
+    deadline = t0 + limits.boot
+    try:
+        while p.poll() is None:
+            text = slurp(log)
+            if silent_after is not None and not text and time.time() - t0 > silent_after:
+                r.silent = True
+                p.kill()
+                break
+            if t_init is None and f'{STAGE} {nonce} init' in text:
+                t_init, stage, deadline = time.time(), 'setup', time.time() + limits.test
+            if t_init and t_res is None and f'{RESULT} {nonce} ' in text:
+                t_res, stage, deadline = time.time(), 'poweroff', time.time() + limits.poweroff
+            if time.time() > deadline or stopping.set:
+                r.timed_out = stage if stage in ('boot', 'poweroff') else \
+                    (re.findall(rf'{STAGE} {nonce} (\S+)', text) or [stage])[-1]
+                p.terminate()
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                break
+            time.sleep(0.5)
+    finally:
+        p.wait()
+        stopping.procs.discard(p)
+        if workdir:
+            out.close()
+    end, text = time.time(), slurp(log)
+    t_init = t_init or (end if f'{STAGE} {nonce} init' in text else None)
+    t_res = t_res or (end if f'{RESULT} {nonce} ' in text else None)
+    r.rc, r.wall_s = p.returncode, end - t0
+    r.boot_s = t_init - t0 if t_init else None
+    r.test_s = t_res - t_init if t_init and t_res else None
+    return r

@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""The matrix run: for each entry, prepare (kernel, BTF files, guest root, overlay),
+choose the accelerator, run QEMU (qemu.watch), read the verdict; entries in a thread
+pool, alternating architectures so that two VMs of one kind do not start together."""
+import concurrent.futures
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from .. import TOP, debian, kimage
+from ..errors import HbcError
+from ..proc import cache
+from . import overlay, qemu, roots
+from .accel import Accel
+from .config import KERNEL_PINS, StageError, conf, say
+from .verdict import parse
+
+
+@dataclass
+class Result:
+    entry: object
+    result: str = 'FAIL'
+    attach: str = '-'
+    boot_s: str = '-'
+    test_s: str = '-'
+    detail: str = ''
+    notes: list = field(default_factory=list)
+
+
+def ensure_tools():
+    """The host packages of ci/vm/host-deps.txt, installed where missing."""
+    os.environ['PATH'] += ':/usr/sbin:/sbin'
+    p = subprocess.run(['bash', '-c', f'. "{TOP}/ci/lib/deps.sh" && install_missing "{TOP}/ci/vm/host-deps.txt"'],
+                       stdout=sys.stderr, stderr=subprocess.PIPE, text=True)
+    if p.returncode:
+        raise HbcError(p.stderr.strip() or 'cannot install the VM host tools (ci/vm/host-deps.txt)')
+
+
+def prepare(entry, pkgdir, work, limits):
+    """(kernel dir, nonce, notes) for ENTRY, its initramfs in WORK; StageError naming the stage."""
+    if not entry.pin:
+        raise StageError('kernel', entry.missing_kernel())
+    overlay.packages(pkgdir, entry.row)
+    try:
+        kdir = kimage.prepare(debian.fetch([entry.pin], KERNEL_PINS)[0])
+        btfs = overlay.btf_files(entry)
+    except (HbcError, subprocess.CalledProcessError) as e:
+        raise StageError('kernel', f'{entry.pin.package} {entry.pin.version}: {e}') from None
+    root_path, root_suite = roots.root(entry)
+    notes = [f'guest root: {root_suite} (none pinned for {entry.suite})'] if root_suite != entry.suite else []
+    return kdir, overlay.initramfs(entry, pkgdir, work, root_path, btfs, limits.test), notes
+
+
+class Runner:
+    def __init__(self, pkgdir, logdir, jobs, keep, accel=None):
+        self.pkgdir, self.logdir, self.jobs, self.keep = pkgdir, logdir, jobs, keep
+        self.smp = max(1, (os.cpu_count() or 1) // jobs)
+        self.accel, self.stopping = accel or Accel(), qemu.Stopping()
+        self.limits = qemu.Limits.from_conf()
+        os.makedirs(cache('vm', 'runs'), exist_ok=True)
+        self.runs = tempfile.mkdtemp(dir=cache('vm', 'runs'), prefix='run.')
+
+    def boot(self, entry, accel, kdir, work, nonce, res):
+        """QEMU under ACCEL until it stops; the verdict into RES. A guest silent under KVM
+        is run again under TCG (and KVM refuted for the rest of the run)."""
+        log = os.path.join(self.logdir, f'{entry.id}.log')
+        while True:
+            cpu = qemu.tcg_cpu(entry.row) if accel == 'tcg' else entry.row['qcpu']
+            cmd = qemu.command(entry.row, accel, cpu, self.smp, conf('memory-mb'), f'{kdir}/vmlinuz',
+                               f'{work}/initrd.gz', log)
+            silent_after = self.accel.policy.grace if accel == 'kvm' else None
+            run = qemu.watch(cmd, log, nonce, self.limits, self.stopping, silent_after, work)
+            if not run.silent:
+                break
+            why = f'no console output under KVM within {self.accel.policy.grace:.0f} s'
+            say(f'[{entry.id}] {why}: restarting under TCG')
+            res.notes.append('kvm gave no console output: restarted under tcg')
+            self.accel.refute(why)
+            accel = 'tcg'
+        res.boot_s = f'{run.boot_s:.0f}' if run.boot_s is not None else '-'
+        res.test_s = f'{run.test_s:.0f}' if run.test_s is not None else '-'
+        limit = self.limits.boot if run.timed_out == 'boot' else None
+        with open(log, errors='replace') as f:
+            v = parse(f.read(), nonce, run.rc, run.timed_out, limit)
+        res.result, res.attach, res.detail = v.result, v.attach, v.detail
+        say(f'[{entry.id}] {res.result} {res.attach} {res.boot_s} {res.test_s} {res.detail} '
+            f'(qemu ran {run.wall_s:.0f} s with {accel})')
+        return res
+
+    def run_one(self, entry):
+        res, work = Result(entry), tempfile.mkdtemp(dir=self.runs, prefix=entry.row['name'] + '.')
+        try:
+            t0 = time.time()
+            kdir, nonce, notes = prepare(entry, self.pkgdir, work, self.limits)
+            res.notes += notes
+            accel = self.accel.choose(entry.row, f'{kdir}/vmlinuz')
+            say(f'[{entry.id}] boot {entry.pin.package} {entry.pin.version} ({entry.suite}/{entry.pin.arch}) '
+                f'with {accel}, {self.smp} cpu(s) after {time.time() - t0:.0f} s of preparation; '
+                f'console: {os.path.relpath(self.logdir, TOP)}/{entry.id}.log')
+            self.boot(entry, accel, kdir, work, nonce, res)
+        except Exception as e:  # noqa: BLE001 -- a bug here fails this row, not the matrix
+            res.detail = str(e) if isinstance(e, StageError) else f'failed at stage prepare: {e!r}'
+            say(f'[{entry.id}] FAIL {res.detail}')
+        finally:
+            if not self.keep:
+                shutil.rmtree(work, ignore_errors=True)
+        res.detail = '; '.join([res.detail] * bool(res.detail) + res.notes)
+        return res
+
+    def run(self, entries):
+        order = sorted(range(len(entries)), key=lambda i: (
+            sum(e.row is entries[i].row for e in entries[:i]), i))  # alternate architectures
+        with concurrent.futures.ThreadPoolExecutor(self.jobs) as pool:
+            futures = {i: pool.submit(self.run_one, entries[i]) for i in order}
+            return [futures[i].result() for i in range(len(entries))]
+
+    def stop(self, *_):
+        self.stopping.stop()
+        raise KeyboardInterrupt
+
+    def close(self):
+        if not self.keep:
+            shutil.rmtree(self.runs, ignore_errors=True)
+
+
+def table(results, seconds):
+    """The matrix as printed and saved (vm-logs/matrix.txt); its last line is the count."""
+    fmt = '{:<8} {:<9} {:<22} {:<6} {:<10} {:>6} {:>6}  {}'
+    lines = ['', fmt.format('ARCH', 'SUITE', 'KERNEL', 'RESULT', 'ATTACH', 'BOOT_S', 'TEST_S', 'DETAIL')]
+    lines += [fmt.format(r.entry.row['name'], r.entry.suite, r.entry.label, r.result, r.attach,
+                         r.boot_s, r.test_s, r.detail) for r in results]
+    passed = sum(r.result == 'PASS' for r in results)
+    return '\n'.join(lines + ['', f'vm: wall time {seconds:.0f} s',
+                              f'vm: {passed} passed, {len(results) - passed} failed']) + '\n'

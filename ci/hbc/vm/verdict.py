@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""The guest's console protocol, and the verdict read from it: the one description of
+both (tests/vm/run.sh, tests/vm/guest.sh and tests/lib/checks.sh print the lines). Every
+line carries the run's nonce, so that nothing else on the console can pass for one:
+
+  HBC-VM-STAGE  <nonce> <stage> uptime=<s>              a stage begins ('init' first)
+  HBC-VM-CHECK  <nonce> ok|FAIL <stage>: <what>         one assertion
+  HBC-VM-RESULT <nonce> PASS|FAIL attach=<mode> test_s=<s> rc=<n> [failed=<stages>]
+  HBC-VM-RESULT <nonce> FAIL attach=- rc=<n> reason=timeout|no-verdict
+                                                        run.sh, when the test died
+
+The host stops a VM itself at a stage's limit; the stage it was at is TIMED_OUT."""
+import re
+from dataclasses import dataclass
+
+STAGE, CHECK, RESULT = 'HBC-VM-STAGE', 'HBC-VM-CHECK', 'HBC-VM-RESULT'
+
+
+@dataclass(frozen=True)
+class Verdict:
+    result: str         # PASS or FAIL
+    attach: str         # the attach mode the guest reported, or '-'
+    detail: str         # why it failed ('' for a PASS)
+
+
+def lines(log, tag, nonce):
+    """The text after '<TAG> <NONCE> ' of every line of LOG that has it."""
+    out = []
+    for line in log.splitlines():
+        words = line.split(None, 2)
+        if len(words) == 3 and words[:2] == [tag, nonce]:
+            out.append(words[2].strip())
+    return out
+
+
+def fields(result_line):
+    """The key=value words of a RESULT line."""
+    return dict(w.split('=', 1) for w in result_line.split() if '=' in w)
+
+
+def stage_now(log, nonce):
+    stages = lines(log, STAGE, nonce)
+    return stages[-1].split()[0] if stages else 'boot'
+
+
+def parse(log, nonce, qemu_rc, timed_out=None, limit=None):
+    """The Verdict of one VM run from its console LOG."""
+    result = (lines(log, RESULT, nonce) or [''])[-1]
+    stage = stage_now(log, nonce)
+    fails = '; '.join(c[5:] for c in lines(log, CHECK, nonce) if c.startswith('FAIL '))
+    f = fields(result)
+    attach, why, failed = f.get('attach', '-'), f.get('reason'), f.get('failed')
+    tail = f'; {fails}' if fails else ''
+    if timed_out:
+        return Verdict('FAIL', attach, f'timed out at stage {timed_out}' + (f' after {limit} s' if limit else '') + tail)
+    if not result:
+        panic = re.search(r'Kernel panic - not syncing.*', log)
+        return Verdict('FAIL', attach, f'kernel panic at stage {stage}: {panic.group(0).strip()}' if panic else
+                       f'VM stopped at stage {stage} without a verdict (qemu exit {qemu_rc})')
+    if result.startswith('PASS ') and not fails:
+        return Verdict('PASS', attach, '') if qemu_rc == 0 else \
+            Verdict('FAIL', attach, f'guest passed but qemu exited {qemu_rc}')
+    if why == 'timeout':
+        return Verdict('FAIL', attach, f'timed out at stage {stage} (guest-side limit){tail}')
+    if why:
+        return Verdict('FAIL', attach, f'the test script died at stage {stage} ({why}){tail}')
+    if not fails and failed:  # the FAIL lines themselves did not reach the console
+        return Verdict('FAIL', attach, f'failed at stage(s) {failed} (no FAIL line on the console)')
+    return Verdict('FAIL', attach, fails or result)
