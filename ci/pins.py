@@ -14,13 +14,13 @@ kernels (vmlinux/pins.txt, ci/vm/pins.txt, the CO-RE corpus), guest roots
 import argparse
 import sys
 
-from hbc import debian
+from hbc import debian, pinfile
 from hbc.errors import HbcError
 from hbc.proc import cache
 
 
 def refresh(path, only):
-    old, new = debian.refresh(path, set(only))
+    old, new = pinfile.refresh(path, set(only))
     before = {(r.suite, r.arch, r.resolver or r.package): r for r in old}
     for r in new:
         o = before.get((r.suite, r.arch, r.resolver or r.package))
@@ -32,18 +32,18 @@ def refresh(path, only):
 
 
 def add(path, suite, arch, spec):
-    new = debian.add(path, suite, arch, spec)
+    new = pinfile.add(path, suite, arch, spec)
     print(f'pins.py: {path}: added {len(new)} row(s) for {suite}/{arch} {spec}', file=sys.stderr)
 
 
 def fetch(path, package='', arch=''):
-    rows = [r for r in debian.read_pins(path)[0] if package in ('', r.package, (r.resolver or '').split('>')[0])
+    rows = [r for r in pinfile.read_pins(path)[0] if package in ('', r.package, (r.resolver or '').split('>')[0])
             and arch in ('', r.arch)]
     if not rows:
         what = ' '.join(w for w in (package, arch) if w)
         raise HbcError(f'no pin for {what} in {path}; add one with: ci/pins.py add {path} SUITE ARCH '
                        f'{package or "PACKAGE"}')
-    print('\n'.join(debian.fetch(rows, path)))
+    print('\n'.join(pinfile.fetch(rows, path)))
 
 
 def parse(argv):

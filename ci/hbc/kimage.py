@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import zlib
 
-from . import debian
+from . import debian, pinfile
 from .errors import ArchiveError, ToolError
 from .proc import cache, locked, run, sha256
 
@@ -172,7 +172,7 @@ def dwarf_btf(pin, out):
         raise ToolError(f'{pin.package} has no BTF and pahole is missing to make it from '
                         f'its DWARF: apt-get install dwarves')
     dbg = dbg_of(pin)
-    deb = debian.fetch([dbg], f'the -dbg of {pin.package}')[0]
+    deb = pinfile.fetch([dbg], f'the -dbg of {pin.package}')[0]
     rel = release_of(pin)
     members = [f'./usr/lib/debug/boot/vmlinux-{rel}', f'./usr/lib/debug/lib/modules/{rel}/vmlinux']
     with tempfile.TemporaryDirectory(dir=cache('btf')) as tmp:

@@ -10,7 +10,7 @@ import os
 import sys
 import tempfile
 
-from . import TOP, btfindex, debian, kimage
+from . import TOP, btfindex, kimage, pinfile
 from .errors import ConfigError
 from .proc import run
 
@@ -23,7 +23,7 @@ def sh(*cmd):
 
 
 def corpus(row):
-    pins = [p for p in debian.read_pins(CORPUS)[0] if p.arch == row['debarch']]
+    pins = [p for p in pinfile.read_pins(CORPUS)[0] if p.arch == row['debarch']]
     releases = [kimage.release_of(p) for p in pins]
     twice = {r for r in releases if releases.count(r) > 1}
     if twice:  # the loader picks by uname -r alone
@@ -37,7 +37,7 @@ def generate(row, obj):
     os.makedirs(out, exist_ok=True)
     lines, how, total = [], [], 0
     for pin in corpus(row):
-        full = kimage.btf(debian.fetch([pin], CORPUS)[0], pin)
+        full = kimage.btf(pinfile.fetch([pin], CORPUS)[0], pin)
         release = kimage.release_of(pin)
         dest = os.path.join(out, f'{release}.btf')
         with tempfile.TemporaryDirectory() as tmp:

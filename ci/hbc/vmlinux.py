@@ -9,7 +9,7 @@ import os
 import re
 import subprocess
 
-from . import TOP, debian, kimage
+from . import TOP, kimage, pinfile
 from .errors import ArchiveError, ConfigError
 from .proc import run
 
@@ -38,9 +38,9 @@ def checks(header, target):
 
 
 def pin_of(row):
-    rows = [p for p in debian.read_pins(PINS)[0] if p.arch == row['debarch']]
+    rows = [p for p in pinfile.read_pins(PINS)[0] if p.arch == row['debarch']]
     if not rows:
-        rows = debian.add(PINS, row['kernel-suite'], row['debarch'], f'{row["kernel-package"]}>{GLOBS}')
+        rows = pinfile.add(PINS, row['kernel-suite'], row['debarch'], f'{row["kernel-package"]}>{GLOBS}')
     if rows[0].suite != row['kernel-suite']:
         raise ConfigError(f'{PINS} pins {row["debarch"]} from {rows[0].suite}, the table says '
                           f'{row["kernel-suite"]}: delete that row and run again')
@@ -49,7 +49,7 @@ def pin_of(row):
 
 def generate(row):
     pin = pin_of(row)
-    deb = debian.fetch([pin], PINS)[0]
+    deb = pinfile.fetch([pin], PINS)[0]
     btf = kimage.btf(deb, pin)
     dump = sh('bpftool', 'btf', 'dump', 'file', btf)
     for struct in ('task_struct', 'pt_regs'):
@@ -93,7 +93,7 @@ def verify(row):
     if hashlib.sha256(header).hexdigest() != prov['vmlinux.h-sha256']:
         raise ConfigError(f'{out}/vmlinux.h.xz does not match its PROVENANCE; run ci/vmlinux.py update {row["name"]}')
     if not any((p.arch, p.package, p.version) == (prov['arch'], prov['package'], prov['version'])
-               for p in debian.read_pins(PINS)[0]):
+               for p in pinfile.read_pins(PINS)[0]):
         raise ConfigError(f'{out}: made from {prov["package"]} {prov["version"]}, which '
                           f'{PINS} does not pin; run ci/vmlinux.py update {row["name"]}')
     print(f'vmlinux.py: {row["name"]}: ok ({prov["package"]} {prov["version"]})')

@@ -22,7 +22,7 @@ import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from hbc import arches, btfindex, debian, kimage  # PYTHONPATH=ci (tests/meson.build)
+from hbc import arches, btfindex, kimage, pinfile  # PYTHONPATH=ci (tests/meson.build)
 from hbc.errors import HbcError
 from hbc.proc import cache
 
@@ -36,14 +36,14 @@ def kernels(everything):
     without BTF of their own (Debian's armhf) only with --all or when cached: their BTF
     comes from a -dbg package of 0.6-0.7 GB (ci/vmlinux.py min-btf)."""
     with_btf = {r['debarch'] for r in arches.rows() if r['btf'] == 'kernel'}
-    vm = [p for p in debian.read_pins(os.path.join(TOP, 'ci/vm/pins.txt'))[0] if p.arch in with_btf]
-    corpus = debian.read_pins(os.path.join(TOP, 'vmlinux/corpus.txt'))[0]
+    vm = [p for p in pinfile.read_pins(os.path.join(TOP, 'ci/vm/pins.txt'))[0] if p.arch in with_btf]
+    corpus = pinfile.read_pins(os.path.join(TOP, 'vmlinux/corpus.txt'))[0]
     rows = {p.sha256: p for p in vm}
     for p in corpus:
         if everything or os.path.exists(cache('btf', f'{p.sha256}.btf')):
             rows.setdefault(p.sha256, p)
     missing = [p for p in rows.values() if not os.path.exists(cache('btf', f'{p.sha256}.btf'))]
-    for pin, deb in zip(missing, debian.fetch(missing, 'vmlinux/corpus.txt')):
+    for pin, deb in zip(missing, pinfile.fetch(missing, 'vmlinux/corpus.txt')):
         kimage.btf(deb, pin)
     label = lambda p: f'{p.suite} ' + re.sub(r'^linux-(image|binary)-', '', p.package)
     return sorted(((label(p), p.arch, cache('btf', f'{p.sha256}.btf')) for p in rows.values()),

@@ -13,7 +13,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
-from hbc import debian, proc  # PYTHONPATH=ci (tests/meson.build)
+from hbc import debian, pinfile, proc  # PYTHONPATH=ci (tests/meson.build)
 from hbc.errors import ConfigError
 
 SUITE, ARCH = 'testing-hbc', 'amd64'
@@ -81,28 +81,28 @@ class Archive(unittest.TestCase):
         apt = debian.Apt(SUITE, ARCH)
         pin = apt.pins([('hbc-b', None)])[0]
         self.assertEqual(pin.sha256, proc.sha256(f'{self.debs}/hbc-b_1_{ARCH}.deb'))
-        path = debian.fetch([pin])[0]
+        path = pinfile.fetch([pin])[0]
         self.assertEqual(proc.sha256(path), pin.sha256)
         os.unlink(f'{self.tmp}/repo/pool/main/h/hbc-b/hbc-b_1_{ARCH}.deb')  # cached: not fetched again
-        self.assertEqual(debian.fetch([pin]), [path])
+        self.assertEqual(pinfile.fetch([pin]), [path])
         self.publish()
 
     def test_tampered_package(self):
         pin = debian.Pin(SUITE, ARCH, 'hbc-other', '1', '0' * 64, None)
         with self.assertRaisesRegex(debian.ArchiveError, r'hbc-other 1 .*downloaded SHA-256 [0-9a-f]{64}, pinned 0{64}; '
                                     r'refresh the pins with: ci/pins.py refresh x.txt'):
-            debian.fetch([pin], 'x.txt')
+            pinfile.fetch([pin], 'x.txt')
 
     def test_vanished_version(self):
         pin = debian.Pin(SUITE, ARCH, 'hbc-other', '0.9', 'f' * 64, None)
         with self.assertRaisesRegex(debian.ArchiveError, r'hbc-other 0.9 \(testing-hbc/amd64\): no longer in the archive '
                                     r'.*; refresh the pins with: ci/pins.py refresh x.txt'):
-            debian.fetch([pin], 'x.txt')
+            pinfile.fetch([pin], 'x.txt')
 
     def test_read_pins_names_the_bad_line(self):
         path = self.pinfile('# c\n@x a b\nsid amd64 p 1 ' + 'a' * 64 + ' m>g\nsid amd64 p 1 nothex\n')
         with self.assertRaisesRegex(ConfigError, r'pins.txt:4: not a pin row'):
-            debian.read_pins(path)
+            pinfile.read_pins(path)
 
     def test_refresh_resolves_metas_closures_and_new_versions(self):
         old = '0' * 64
@@ -116,7 +116,7 @@ class Archive(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn(f'{SUITE}/{ARCH} hbc-other 2: was hbc-other 0.5', p.stderr)
         self.assertIn(f'{SUITE}/{ARCH} linux-image-1.0-test 1.0-1: was linux-image-0.1-test 0.1', p.stderr)
-        rows, closures = debian.read_pins(path)
+        rows, closures = pinfile.read_pins(path)
         self.assertEqual(closures, {'@c': ['hbc-a', '?essential']})
         self.assertEqual(sorted(r.package for r in rows if r.resolver == '@c'), ['hbc-a', 'hbc-b', 'hbc-ess'])
         self.assertEqual([r.version for r in rows if r.package == 'hbc-other'], ['2'])

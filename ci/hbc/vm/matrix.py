@@ -5,7 +5,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from .. import TOP, debian
+from .. import TOP, debian, pinfile
 from ..errors import ConfigError
 from .config import KERNEL_PINS, conf, say
 
@@ -36,7 +36,7 @@ def default_matrix(table, wanted, pins=KERNEL_PINS):
     """An entry per pinned kernel of the WANTED rows (all when empty), and a failing
     entry (no pin) for a wanted row without one: a gap is reported, never skipped."""
     out = []
-    for pin in debian.read_pins(pins)[0]:
+    for pin in pinfile.read_pins(pins)[0]:
         row = next((r for r in table if r['debarch'] == pin.arch), None)
         if row is None:
             say(f'{pins}: no row of the arch table has debarch {pin.arch}; skipped')
@@ -56,7 +56,7 @@ def kernel_entry(table, wanted, spec, suite, pins=KERNEL_PINS):
     if len(rows) != 1:
         raise ConfigError(f'--kernel {spec}: give one --arch (its name does not end in -DEBARCH of one row)')
     row = rows[0]
-    for pin in debian.read_pins(pins)[0]:
+    for pin in pinfile.read_pins(pins)[0]:
         if pin.arch == row['debarch'] and pin.package == pkg and ver in ('', pin.version):
             return Entry(row, pin.suite, pin)
     for s in [suite] if suite else conf('kernel-search-suites').split():

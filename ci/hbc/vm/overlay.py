@@ -8,7 +8,7 @@ import secrets
 import shutil
 import subprocess
 
-from .. import TOP, arches, debian, kimage
+from .. import TOP, arches, kimage, pinfile
 from ..errors import ConfigError
 from ..proc import run
 from .config import KERNEL_PINS, StageError
@@ -51,11 +51,11 @@ def btf_files(entry):
             raise ConfigError(f'no embedded BTF for {entry.label} ({os.path.relpath(own, TOP)}): '
                               f'run ci/vmlinux.py min-btf {entry.row["name"]}')
     else:
-        own = kimage.btf(debian.fetch([entry.pin], KERNEL_PINS)[0])
+        own = kimage.btf(pinfile.fetch([entry.pin], KERNEL_PINS)[0])
     kinds = {r['debarch']: r['btf'] for r in arches.rows()}
-    other = next(p for p in debian.read_pins(KERNEL_PINS)[0]
+    other = next(p for p in pinfile.read_pins(KERNEL_PINS)[0]
                  if p.arch != entry.pin.arch and kinds.get(p.arch) == 'kernel')
-    return own, kimage.btf(debian.fetch([other], KERNEL_PINS)[0])
+    return own, kimage.btf(pinfile.fetch([other], KERNEL_PINS)[0])
 
 
 def guest_env(entry, deb, prev, nonce, test_timeout):

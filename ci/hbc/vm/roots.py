@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import time
 
-from .. import TOP, debian
+from .. import TOP, pinfile
 from ..errors import HbcError
 from ..proc import cache, locked, run
 from .config import ROOT_PINS, StageError, say
@@ -30,7 +30,7 @@ def ensure_binfmt(debarch):
 
 def root_rows(entry, pins=ROOT_PINS):
     """The pinned packages of the guest root for ENTRY: its suite's, else the newest pinned."""
-    rows, _ = debian.read_pins(pins)
+    rows, _ = pinfile.read_pins(pins)
     suites = [s for s in dict.fromkeys(r.suite for r in rows if r.arch == entry.row['debarch'])]
     if not suites:
         raise StageError('rootfs', f'{pins} has no {entry.row["debarch"]} root: ci/pins.py add')
@@ -41,7 +41,7 @@ def root_rows(entry, pins=ROOT_PINS):
 def build_root(suite, arch, pins, out):
     """mmdebstrap of exactly the pinned packages (essential variant + the others named)."""
     ensure_binfmt(arch)
-    debs = debian.fetch(pins, ROOT_PINS)
+    debs = pinfile.fetch(pins, ROOT_PINS)
     with tempfile.TemporaryDirectory(dir=os.path.dirname(out)) as tmp:
         os.mkdir(f'{tmp}/debs')
         for deb in debs:

@@ -11,7 +11,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-from .. import TOP, debian, kimage
+from .. import TOP, kimage, pinfile
 from ..errors import HbcError
 from ..proc import cache
 from . import overlay, qemu, roots
@@ -46,7 +46,7 @@ def prepare(entry, pkgdir, work, limits):
         raise StageError('kernel', entry.missing_kernel())
     overlay.packages(pkgdir, entry.row)
     try:
-        kdir = kimage.prepare(debian.fetch([entry.pin], KERNEL_PINS)[0])
+        kdir = kimage.prepare(pinfile.fetch([entry.pin], KERNEL_PINS)[0])
         btfs = overlay.btf_files(entry)
     except (HbcError, subprocess.CalledProcessError) as e:
         raise StageError('kernel', f'{entry.pin.package} {entry.pin.version}: {e}') from None
