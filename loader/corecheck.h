@@ -10,39 +10,25 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <bpf/btf.h>
 #include "objects.h"
 
-struct hbc_relo {
-	char section[64];		/* the program's ELF section, e.g. "ksyscall/execve" */
-	unsigned int insn;		/* instruction index in that section */
-	unsigned int kind;		/* enum bpf_core_relo_kind */
-	unsigned int type_id;		/* root type in the object's BTF */
-	char access[32];		/* access string, e.g. "0:14" */
-	char spec[128];			/* e.g. "struct pt_regs.di" */
-};
-
-struct hbc_relos {
-	struct hbc_relo *v;
-	size_t n;
-};
-
-/* The CO-RE relocations in the .BTF.ext of an object's ELF bytes, named after its BTF. */
-int hbc_core_relos(const void *elf, size_t size, const struct btf *btf, struct hbc_relos *out);
-void hbc_core_relos_free(struct hbc_relos *r);
-/* "field_byte_offset" etc. */
-const char *hbc_core_kind_name(unsigned int kind);
 /*
- * Why @r can have no match in @target: "no struct pt_regs", "struct pt_regs has no
- * member 'di'"; an empty string when its whole access path exists there by name.
+ * The exit statuses of --check-btf (and hbc_corecheck()'s returns):
+ *   0 every relocation resolved, 1 some did not (the report names each and why),
+ *   2 bad input (no such file, no BTF in it, an unknown --arch),
+ *   3 the check could not run: not privileged, libbpf failed to prepare the object, a
+ *     build without bpf_object__prepare() (libbpf < 1.6). Never "unresolved".
  */
-void hbc_core_explain(const struct hbc_relo *r, const struct btf *local, const struct btf *target,
-		      char *buf, size_t len);
-/* libbpf's mark on an instruction it could not relocate (bpf_core_poison_insn()). */
-bool hbc_core_poisoned(const struct bpf_insn *insn);
+enum hbc_check_status {
+	HBC_CHECK_RESOLVED = 0,
+	HBC_CHECK_UNRESOLVED = 1,
+	HBC_CHECK_BAD_INPUT = 2,
+	HBC_CHECK_FAILED = 3,
+};
+
 /*
  * Check @obj against the BTF in @path and print the report (text, or one JSON object).
- * Returns 0 (all resolved), 1 (some not), 2 (bad input or the check could not run).
+ * Returns an enum hbc_check_status.
  */
 int hbc_corecheck(const struct hbc_object *obj, const char *path, bool json);
 

@@ -90,8 +90,9 @@ static void usage(FILE *out)
 		"      --check          load and attach, report what was used, detach, exit\n"
 		"      --check-btf FILE check offline that the object relocates against the kernel\n"
 		"                       BTF in FILE (raw, e.g. a copy of /sys/kernel/btf/vmlinux, or an\n"
-		"                       ELF with .BTF); exit 0 all resolved, 1 not, 2 bad input. Needs\n"
-		"                       root (libbpf probes this kernel; nothing stays loaded), not BTF\n"
+		"                       ELF with .BTF); exit 0 all resolved, 1 not, 2 bad input, 3 the\n"
+		"                       check could not run. Needs root (libbpf probes this kernel;\n"
+		"                       nothing stays loaded), not BTF\n"
 		"      --arch NAME      with --check-btf: the object of NAME (x86, arm64, riscv, arm, or a\n"
 		"                       uname -m value) instead of this machine's\n"
 		"      --btf FILE       the kernel's types from FILE (raw BTF or an ELF with .BTF)\n"
@@ -153,7 +154,7 @@ static int parse_choice(const char *opt, const char *s, const char *const *names
 enum { OPT_CHECK = 256, OPT_ATTACH, OPT_PAGES, OPT_BUFFER, OPT_CHECK_BTF, OPT_ARCH, OPT_BTF,
        OPT_RAW_SYSCALLS, OPT_RELOAD };
 
-/* Returns 0 to run, 1 when done (help/version printed), or -EINVAL. */
+/* Returns 0 to run, 1 when done (--help printed), 'V' for --version, or -EINVAL. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -493,11 +494,11 @@ static int check_btf(const struct options *o)
 			carried);
 	}
 	if (!obj)
-		return EXIT_USAGE;
+		return HBC_CHECK_BAD_INPUT;
 	if (!hbc_have_privileges()) {
 		fprintf(stderr, PROG ": --check-btf needs root, or CAP_BPF: libbpf probes this kernel "
 			"while it relocates (nothing is loaded): run it with sudo\n");
-		return 1;
+		return HBC_CHECK_FAILED;
 	}
 	libbpf_set_print(o->verbose ? libbpf_print : NULL);
 	return hbc_corecheck(obj, o->check_btf, o->json);

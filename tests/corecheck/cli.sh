@@ -27,7 +27,7 @@ expect_run "a file that is no BTF" 2 "$tmp/text: no BTF in it (raw BTF or an ELF
 expect_run "an unknown --arch" 2 "--arch: no object for 'sparc64'; this build carries: " \
 	"$LOADER" --check-btf /sys/kernel/btf/vmlinux --arch sparc64
 expect_run "--arch alone" 2 "--arch goes with --check-btf" "$LOADER" --arch x86
-expect_run "unprivileged" 1 "--check-btf needs root, or CAP_BPF" \
+expect_run "unprivileged: exit 3, could not check (not 1, unresolved)" 3 "--check-btf needs root, or CAP_BPF" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$LOADER" --check-btf /sys/kernel/btf/vmlinux
 same_maps() { [[ $(maps) == "$maps_before" ]]; }
 wait_for "$FREE_WAIT" $$ same_maps && ok "no BPF map left in the kernel ($maps_before before and after)" \

@@ -27,8 +27,8 @@ from hbc.errors import HbcError
 from hbc.proc import cache
 
 # What each object reads to find execve's first argument: a wrong-architecture BTF lacks it.
-REGISTER = {'x86': 'struct pt_regs.di', 'arm64': 'struct pt_regs___arm64.orig_x0',
-            'riscv': 'struct pt_regs.orig_a0', 'arm': 'struct pt_regs.uregs[0]'}
+# the register access each object's ksyscall relocates (arch/arches.txt, core-arg)
+REGISTER = {r['name']: f'struct {r["core-arg"]}' for r in arches.rows()}
 
 
 def kernels(everything):
@@ -120,8 +120,8 @@ def main(argv):
         for obj, debarch in objects:
             rc, report, bad, err = results[k, obj].result()
             same = debarch == k[1]
-            if rc not in (0, 1):
-                fails.append(f'{obj} × {k[0]}: exit {rc}: {err}')
+            if rc not in (0, 1):  # 2 bad input, 3 could not check: an error, never "unresolved"
+                fails.append(f'{obj} × {k[0]}: exit {rc} ({"could not check" if rc == 3 else "bad input"}): {err}')
             elif same and rc != 0:
                 fails.append(f'{obj} × {k[0]}: same architecture, unresolved: {", ".join(bad)}')
             elif not same and (rc != 1 or (obj in REGISTER and REGISTER[obj] not in bad)):
