@@ -12,7 +12,8 @@
  *    memory, which getname() has just faulted in, and the result is the errno).
  * Each emits one variable-length record: the header plus path_len bytes.
  *
- * Two sets of entry/exit programs do the same; the loader enables one (bpf/README.md):
+ * Two sets of entry/exit programs do the same; the loader attaches one (auto loads both
+ * where the kernel has kprobes, so that it can fall back without reloading; bpf/README.md):
  *  - ks_*: kprobes (ksyscall/kretsyscall, kprobe/kretprobe for the compat entries);
  *  - tp_*: the syscalls/ tracepoints, and raw sys_enter/sys_exit for the compat entries
  *    (the syscalls/ tracepoints skip compat system calls), for kernels without kprobes.

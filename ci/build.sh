@@ -75,9 +75,7 @@ repo_key() {
 }
 
 install_missing "$top/ci/build-deps.txt" || exit 1
-if [[ -z ${SOURCE_DATE_EPOCH:-} ]]; then
-	SOURCE_DATE_EPOCH=$(git -C "$top" log -1 --format=%ct 2>/dev/null || stat -c %Y "$top/meson.build")
-fi
+SOURCE_DATE_EPOCH=$("$top/packaging/source-date-epoch.sh" "$top")
 export SOURCE_DATE_EPOCH
 setup "$build" "$@"
 meson compile -C "$build"

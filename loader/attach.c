@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "hbc.h"
 #include "attach.h"
 #include "probe.h"
 
@@ -135,7 +136,7 @@ static int link_common(struct hbc_attach *a, const struct hbc_progs *p)
 			continue;
 		err = link_prog(a, prog);
 		if (err) {
-			fprintf(stderr, "hello-buffer-config: cannot attach %s (%s): %s\n",
+			fprintf(stderr, PROG ": cannot attach %s (%s): %s\n",
 				bpf_program__name(prog), bpf_program__section_name(prog), strerror(-err));
 			return err;
 		}
@@ -183,10 +184,10 @@ int hbc_attach_link(struct hbc_attach *a, const struct hbc_progs *p)
 		return 0;
 	hbc_attach_detach(a);
 	if (a->want == HBC_ATTACH_KSYSCALL)
-		fprintf(stderr, "hello-buffer-config: cannot attach %s: %s; try --attach tracepoint\n",
+		fprintf(stderr, PROG ": cannot attach %s: %s; try --attach tracepoint\n",
 			long_name(HBC_ATTACH_KSYSCALL), strerror(-err));
 	else
-		fprintf(stderr, "hello-buffer-config: cannot attach %s: %s%s\n",
+		fprintf(stderr, PROG ": cannot attach %s: %s%s\n",
 			long_name(HBC_ATTACH_TRACEPOINT), strerror(-err), a->why);
 	return err;
 }

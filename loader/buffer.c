@@ -5,6 +5,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "hbc.h"
 #include "buffer.h"
 #include "hello-buffer-config.h"
 
@@ -44,7 +45,7 @@ int hbc_buffer_setup(const struct hbc_progs *p, enum hbc_buffer_kind want, unsig
 			want == HBC_BUFFER_PERF ? " (requested)" : " (ring buffer unsupported)");
 	*p->use_ringbuf = kind == HBC_BUFFER_RING;
 	if (kind == HBC_BUFFER_PERF && shape_for_perf(p)) {
-		fprintf(stderr, "hello-buffer-config: cannot set up the perf buffer's maps\n");
+		fprintf(stderr, PROG ": cannot set up the perf buffer's maps\n");
 		return -EINVAL;
 	}
 	return kind;
@@ -80,7 +81,7 @@ struct hbc_buffer *hbc_buffer_open(const struct hbc_progs *p, enum hbc_buffer_ki
 	int err;
 
 	if (!b) {
-		fprintf(stderr, "hello-buffer-config: out of memory\n");
+		fprintf(stderr, PROG ": out of memory\n");
 		return NULL;
 	}
 	b->ops = *ops;
@@ -94,7 +95,7 @@ struct hbc_buffer *hbc_buffer_open(const struct hbc_progs *p, enum hbc_buffer_ki
 	if (b->rb || b->pb)
 		return b;
 	err = -errno;
-	fprintf(stderr, "hello-buffer-config: cannot open the %s buffer: %s\n",
+	fprintf(stderr, PROG ": cannot open the %s buffer: %s\n",
 		kind == HBC_BUFFER_RING ? "ring" : "perf", strerror(-err));
 	free(b);
 	errno = -err;

@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "hbc.h"
 #include "corecheck.h"
 #include "corerelo.h"
 #include "format.h"
 #include "kbtf.h"
 
-#define PROG "hello-buffer-config"
 
 #ifdef HBC_HAVE_BPF_OBJECT_PREPARE
 /*

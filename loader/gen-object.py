@@ -38,7 +38,6 @@ def min_btfs(name, directory):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--name', required=True)
-    ap.add_argument('--target', required=True)
     ap.add_argument('--machines', required=True, help='comma-separated uname -m values')
     ap.add_argument('--object', required=True, type=pathlib.Path)
     ap.add_argument('--template', required=True, type=pathlib.Path)
@@ -54,7 +53,6 @@ def main():
     blob = a.object.read_bytes()
     values = {
         'NAME': a.name,
-        'TARGET': a.target,
         'MACHINES': ', '.join('"%s"' % m for m in a.machines.split(',')),
         'SIZE': str(len(blob)),
         'SHA256': hashlib.sha256(blob).hexdigest(),

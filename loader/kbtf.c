@@ -7,10 +7,10 @@
 #include <sys/utsname.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "hbc.h"
 #include "kbtf.h"
 #include "probe.h"
 
-#define PROG "hello-buffer-config"
 
 const char *hbc_btf_parse_error(int err)
 {
@@ -27,7 +27,6 @@ static int use_file(struct hbc_btf *b, const char *file)
 		return -EINVAL;
 	}
 	btf__free(btf);
-	b->source = HBC_BTF_FILE;
 	b->custom_path = file;
 	snprintf(b->what, sizeof(b->what), "%s (--btf)", file);
 	return 0;
@@ -38,7 +37,7 @@ static int use_embedded(struct hbc_btf *b, const struct hbc_kernel_btf *k)
 {
 	ssize_t n;
 
-	b->fd = memfd_create("hello-buffer-config-btf", MFD_CLOEXEC);
+	b->fd = memfd_create(PROG "-btf", MFD_CLOEXEC);
 	if (b->fd < 0)
 		return -errno;
 	n = write(b->fd, k->data, k->size);
@@ -47,7 +46,6 @@ static int use_embedded(struct hbc_btf *b, const struct hbc_kernel_btf *k)
 	snprintf(b->fd_path, sizeof(b->fd_path), "/proc/self/fd/%d", b->fd);
 	if (access(b->fd_path, R_OK))
 		return -errno;	/* no /proc */
-	b->source = HBC_BTF_EMBEDDED;
 	b->custom_path = b->fd_path;
 	snprintf(b->what, sizeof(b->what), "embedded for %s (%s %s)", k->release, k->package,
 		 k->version);

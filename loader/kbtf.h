@@ -9,10 +9,8 @@
 
 #include "objects.h"
 
-enum hbc_btf_source { HBC_BTF_KERNEL, HBC_BTF_FILE, HBC_BTF_EMBEDDED };
 
 struct hbc_btf {
-	enum hbc_btf_source source;
 	const char *custom_path;	/* for bpf_object_open_opts.btf_custom_path; NULL: the kernel's */
 	char fd_path[32];		/* /proc/self/fd/N of the embedded BTF's memfd */
 	int fd;

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
+#include "hbc.h"
 #include "live.h"
 
 /* How long one round waits for its records before probing the CPUs not yet seen again. */
@@ -142,7 +143,7 @@ int hbc_live_prove(struct hbc_live *l, struct hbc_buffer *b, int timeout_ms)
 		long round_end = now_ms() + ROUND_MS;
 
 		if (now_ms() >= end) {
-			fprintf(stderr, "hello-buffer-config: the programs are attached, but an exec on CPU %d "
+			fprintf(stderr, PROG ": the programs are attached, but an exec on CPU %d "
 				"did not come back through the %s within %d s (%d probe rounds): the kernel "
 				"does not run them; run with --verbose, or try the other --attach mode\n",
 				first_unseen(l), hbc_buffer_name(b), timeout_ms / 1000, l->rounds);
@@ -150,14 +151,14 @@ int hbc_live_prove(struct hbc_live *l, struct hbc_buffer *b, int timeout_ms)
 		}
 		err = probe_round(l);
 		if (err) {
-			fprintf(stderr, "hello-buffer-config: cannot run the liveness probe: %s\n",
+			fprintf(stderr, PROG ": cannot run the liveness probe: %s\n",
 				strerror(-err));
 			return err;
 		}
 		while (l->nseen < l->ncpus && now_ms() < round_end) {
 			err = hbc_buffer_poll(b, POLL_MS);
 			if (err && err != -EINTR) {
-				fprintf(stderr, "hello-buffer-config: reading the %s: %s\n",
+				fprintf(stderr, PROG ": reading the %s: %s\n",
 					hbc_buffer_name(b), strerror(-err));
 				return err;
 			}

@@ -17,6 +17,7 @@
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "hbc.h"
 #include "attach.h"
 #include "buffer.h"
 #include "config.h"
@@ -30,7 +31,6 @@
 #include "reload.h"
 #include "table.h"
 
-#define PROG "hello-buffer-config"
 #define EXIT_USAGE 2
 #define DEFAULT_PAGES 64
 #define POLL_MS 50

@@ -9,9 +9,9 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include "hbc.h"
 #include "notify.h"
 
-#define PROG "hello-buffer-config"
 /* A STATUS= line and a few more: systemd reads up to its pipe buffer, far more. */
 #define NOTIFY_MAX 1024
 

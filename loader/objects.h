@@ -32,7 +32,6 @@ struct hbc_kernel_btf {
 
 struct hbc_object {
 	const char *name;			/* arch table name, e.g. "arm64" */
-	const char *target;			/* __TARGET_ARCH_<target> */
 	const char *const *machines;		/* uname -m values, NULL-terminated */
 	size_t size;				/* bytes of the embedded object */
 	const char *sha256;			/* of the embedded object */

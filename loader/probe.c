@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include "hbc.h"
 #include "probe.h"
 
 #ifndef CAP_PERFMON
@@ -60,11 +61,11 @@ int hbc_ensure_tracefs(void)
 	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
 		int err = -errno;
 
-		fprintf(stderr, "hello-buffer-config: cannot mount tracefs at " TRACEFS
+		fprintf(stderr, PROG ": cannot mount tracefs at " TRACEFS
 			": %s; mount it with 'mount -t tracefs tracefs " TRACEFS "'\n",
 			strerror(-err));
 		return err;
 	}
-	fprintf(stderr, "hello-buffer-config: mounted tracefs at " TRACEFS "\n");
+	fprintf(stderr, PROG ": mounted tracefs at " TRACEFS "\n");
 	return 0;
 }

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "hbc.h"
 #include "reload.h"
 #include "table.h"
 
-#define PROG "hello-buffer-config"
 #define ASKERS_MAX 16		/* askers noted per reload; more wait for the next */
 #define ASK_REPEAT_S 5
 #define ASK_TIMEOUT_S 60

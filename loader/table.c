@@ -19,9 +19,9 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "hbc.h"
 #include "table.h"
 
-#define PROG "hello-buffer-config"
 
 /*
  * A new, empty table of the shape bpf/hello-buffer-config.bpf.c declares for the slot

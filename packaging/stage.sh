@@ -32,10 +32,8 @@ meta() {
 }
 name=$(meta Name)
 
-# Reproducible: every timestamp is SOURCE_DATE_EPOCH (the last commit's by default).
-if [[ -z ${SOURCE_DATE_EPOCH:-} ]]; then
-	SOURCE_DATE_EPOCH=$(git -C "$src" log -1 --format=%ct 2>/dev/null || stat -c %Y "$src/meson.build")
-fi
+# Reproducible: every timestamp is SOURCE_DATE_EPOCH (packaging/source-date-epoch.sh)
+SOURCE_DATE_EPOCH=$("$src/packaging/source-date-epoch.sh" "$src")
 export SOURCE_DATE_EPOCH
 export TZ=UTC LC_ALL=C.UTF-8
 

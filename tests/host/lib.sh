@@ -42,9 +42,3 @@ assert_nothing_left() {
 	wait_for "$FREE_WAIT" $$ left_progs && ok "$1: bpftool shows no program or link of ours" \
 		|| bad "$1: left behind after ${FREE_WAIT} s: $left $links"
 }
-
-kprobes_available() {
-	[[ -e /sys/bus/event_source/devices/kprobe/type ]] ||
-		[[ -e /sys/kernel/tracing/kprobe_events ]] ||
-		[[ -e /sys/kernel/debug/tracing/kprobe_events ]]
-}

@@ -30,7 +30,16 @@ import sys
 import threading
 import time
 
-PROG_NAMES = re.compile(r'^(exec_done|ks_[a-z_]+|tp_[a-z_]+)$')
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def prog_names():
+    """Our programs' names: HBC_PROG_NAMES of tests/lib/scenario.sh, their one list."""
+    with open(os.path.join(HERE, '..', 'lib', 'scenario.sh')) as f:
+        return re.compile('^(' + re.search(r"^HBC_PROG_NAMES='([^']+)'", f.read(), re.M).group(1) + ')$')
+
+
+PROG_NAMES = prog_names()
 UIDS = (4001, 4002, 4003)
 FILES = {
     'A': {0: 'A-root', 4001: 'A-4001', 4002: 'A-4002'},

@@ -10,6 +10,32 @@
 # shellcheck disable=SC2034 # used by tests/host/lib.sh and tests/vm/guest.sh
 HBC_PROG_NAMES='exec_done|ks_[a-z_]+|tp_[a-z_]+'
 
+# kernel_takes_kprobe: the kernel accepts a kprobe on the execve syscall's entry, asked
+# through tracefs' kprobe_events (mounted if needed): an oracle of its own, not the way
+# the loader decides (loader/probe.c, libbpf's PMU probe). Some kernels with kprobes
+# refuse this one (riscv64 6.12: an ftrace site without KPROBES_ON_FTRACE). KPROBE_SAYS:
+# what the kernel said, for the log.
+kernel_takes_kprobe() {
+	local tf=/sys/kernel/tracing sym err
+	[[ -e $tf/events ]] || mount -t tracefs tracefs "$tf" 2>/dev/null
+	sym=$(awk '$3 ~ /^__[a-z0-9]+_sys_execve$/ || $3 == "sys_execve" { print $3; exit }' /proc/kallsyms)
+	if [[ ! -e $tf/kprobe_events ]]; then
+		KPROBE_SAYS="no $tf/kprobe_events: the kernel has no kprobes"
+		return 1
+	fi
+	if [[ -z $sym ]]; then
+		KPROBE_SAYS="no execve syscall symbol in /proc/kallsyms"
+		return 1
+	fi
+	if err=$( { echo "p:hbctest/entry $sym" >>"$tf/kprobe_events"; } 2>&1); then
+		echo "-:hbctest/entry" >>"$tf/kprobe_events"
+		KPROBE_SAYS="the kernel takes a kprobe on $sym"
+		return 0
+	fi
+	KPROBE_SAYS="the kernel refuses a kprobe on $sym (${err##*: })"
+	return 1
+}
+
 # wait_for SECONDS PID COMMAND...: until COMMAND succeeds (0), PID exits (1) or time is up (2)
 wait_for() {
 	local end=$(($(date +%s) + $1)) pid=$2

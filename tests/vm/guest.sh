@@ -1,14 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The test in a VM guest: the fleet path on a Debian userland of the kernel's own release,
-# systemd as PID 1. Every assertion is a console line the host parses (ci/hbc/vm.py),
-# tagged with the run's nonce:
-#   HBC-VM-STAGE  <nonce> <stage>                  a stage begins
-#   HBC-VM-CHECK  <nonce> ok|FAIL <stage>: <what>  one assertion (tests/lib/checks.sh)
-#   HBC-VM-RESULT <nonce> PASS|FAIL attach=<mode> test_s=<s> rc=<n> [failed=<stages>]
-# /hbc/env (from the host): HBC_NONCE, HBC_PKG, HBC_OBJECT (arch table name),
-# HBC_MACHINES (its uname -m values), HBC_VERSION and HBC_PREVIOUS (the package versions
-# of the repositories /hbc/repo and /hbc/repo-prev), HBC_STEP_TIMEOUT (seconds per step).
+# systemd as PID 1. Every assertion is a console line the host parses, tagged with the
+# run's nonce: the protocol is described once, in ci/hbc/vm/verdict.py.
+# /hbc/env (from the host: ci/hbc/vm/overlay.py, guest_env): HBC_NONCE, HBC_PKG,
+# HBC_OBJECT (arch table name), HBC_MACHINES (its uname -m values), HBC_BTF (its btf
+# column), HBC_VERSION and HBC_PREVIOUS (the package versions of the repositories
+# /hbc/repo and /hbc/repo-prev), HBC_STEP_TIMEOUT (seconds per step), HBC_GUEST_TIMEOUT
+# (for the whole test: run.sh), HBC_AUTOPKGTEST (1: the root has autopkgtest).
 # /hbc/tools: this architecture's tests/tools (exec-kinds, noop), from ci/build.sh.
 set -u
 # shellcheck disable=SC1091 # written by the host
@@ -95,17 +94,13 @@ fi
 expect "the kernel has kprobes (/sys/bus/event_source/devices/kprobe)" \
 	test -e /sys/bus/event_source/devices/kprobe/type
 # Kprobes are not enough for ksyscall: some kernels refuse a probe on the execve syscall's
-# entry (riscv64 6.12: an ftrace site without KPROBES_ON_FTRACE). Ask the kernel through
-# tracefs (systemd mounted it); expect ksyscall exactly then.
-sym=$(awk '$3 ~ /^__[a-z0-9]+_sys_execve$/ || $3 == "sys_execve" { print $3; exit }' /proc/kallsyms)
-tf=/sys/kernel/tracing
-if [ -n "$sym" ] && echo "p:hbcvm/entry $sym" 2>"$W/kprobe.err" >>"$tf/kprobe_events"; then
-	echo "-:hbcvm/entry" >>"$tf/kprobe_events"
+# entry (riscv64 6.12). Ask the kernel itself (tests/lib/scenario.sh); expect ksyscall exactly then.
+if kernel_takes_kprobe; then
 	want=ksyscall
-	ok "the kernel takes a kprobe on $sym: ksyscall expected"
+	ok "$KPROBE_SAYS: ksyscall expected"
 else
 	want=tracepoint
-	ok "the kernel refuses a kprobe on ${sym:-the execve syscall} ($(sed 's/.*: //' "$W/kprobe.err")): tracepoint expected"
+	ok "$KPROBE_SAYS: tracepoint expected"
 fi
 snapshot >"$W/before.txt"
 # a binary nobody else runs, at a path longer than the book's 15-byte path field
@@ -364,9 +359,13 @@ expect "deb-systemd-helper keeps no state of ours" \
 	test -z "$(find /var/lib/systemd/deb-systemd-helper-enabled -name "$unit*" 2>/dev/null)"
 
 # The distro source package's autopkgtest (packaging/debian/tests) with autopkgtest's own
-# runner, on the package built for this machine: where the guest root has autopkgtest.
-if command -v autopkgtest >/dev/null; then
+# runner, on the package built for this machine: in the guest roots whose pins have
+# autopkgtest (ci/vm/rootfs-pins.txt, @fleet+autopkgtest: HBC_AUTOPKGTEST=1).
+if [ "${HBC_AUTOPKGTEST:-0}" != 1 ]; then
+	echo "    autopkgtest: not in this guest root's pins (only @fleet+autopkgtest roots have it)"
+else
 	begin autopkgtest
+	expect "autopkgtest is in the guest root, as its pins say" command -v autopkgtest
 	deb=$(find /hbc/repo/pool -name "${HBC_PKG}_${HBC_VERSION}_$(dpkg --print-architecture).deb")
 	# the null runner declares no isolation; this guest is a machine of its own, booted for this
 	timeout "$T" autopkgtest --ignore-restrictions=isolation-machine "$deb" /hbc/src/ -- null >"$W/autopkgtest.log" 2>&1

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Runs the guest test (/hbc/test.sh) under a time limit, and always powers the machine
 # off: a test that cannot finish still ends with a verdict line on the console, and a
-# power-off that does not come is a host timeout. Started by hbc-test.service.
+# power-off that does not come is a host timeout. Started by hbc-test.service. The
+# console lines: ci/hbc/vm/verdict.py.
 # shellcheck disable=SC1091 # written by the host
 . /hbc/env
 echo "HBC-VM-STAGE $HBC_NONCE init uptime=$(cut -d' ' -f1 /proc/uptime)"

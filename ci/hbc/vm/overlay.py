@@ -9,6 +9,7 @@ import shutil
 import subprocess
 
 from .. import TOP, arches, kimage, pinfile
+from . import roots
 from ..errors import ConfigError
 from ..proc import run
 from .config import KERNEL_PINS, StageError
@@ -61,7 +62,8 @@ def btf_files(entry):
 def guest_env(entry, deb, prev, nonce, test_timeout):
     """/hbc/env: what tests/vm/guest.sh reads (its header lists the same names)."""
     field = lambda d, f: run(['dpkg-deb', '-f', d, f]).strip()
-    return {'HBC_NONCE': nonce, 'HBC_PKG': field(deb, 'Package'), 'HBC_OBJECT': entry.row['name'],
+    _, pins = roots.root_rows(entry)
+    return {'HBC_AUTOPKGTEST': int(any(p.package == 'autopkgtest' for p in pins)), 'HBC_NONCE': nonce, 'HBC_PKG': field(deb, 'Package'), 'HBC_OBJECT': entry.row['name'],
             'HBC_MACHINES': entry.row['machines'], 'HBC_BTF': entry.row['btf'], 'HBC_VERSION': field(deb, 'Version'),
             'HBC_PREVIOUS': field(prev, 'Version'), 'HBC_STEP_TIMEOUT': test_timeout // 3,
             'HBC_GUEST_TIMEOUT': test_timeout - 10}
