@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-"""Pinned Debian packages (format: ci/hbc/debian.py), the one tool for every pin file:
+"""Pinned Debian packages (format: ci/hbc/pinfile.py), the one tool for every pin file:
 kernels (vmlinux/pins.txt, ci/vm/pins.txt, the CO-RE corpus), guest roots
 (ci/vm/rootfs-pins.txt) and sysroots (packaging/sysroot-pins.txt).
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-"""The Debian-archive module (ci/hbc/debian.py) and ci/pins.py against a small signed
+"""The Debian-archive modules (ci/hbc/debian.py, pinfile.py) and ci/pins.py against a small signed
 repository made here (file://, packaging/apt-repo.sh): pin files, resolvers, downloads
 checked against their SHA-256, what a vanished or tampered package says, and an index
 that apt rejects."""
