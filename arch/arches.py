@@ -8,6 +8,7 @@ header line "# name target ...", never by position.
   arches.py get KEY COLUMN     COLUMN of the row whose name, debarch, rpmarch or machine is KEY
   arches.py json               the whole table as a JSON list of objects
 """
+import argparse
 import json
 import os
 import sys
@@ -54,17 +55,29 @@ def column(row, name):
     return row[name]
 
 
+def parse(argv):
+    ap = argparse.ArgumentParser(prog='arches.py', description=__doc__.split('\n\n')[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest='command', required=True)
+    p = sub.add_parser('rows', help='one line per row: the values of COLUMN..., space-separated')
+    p.add_argument('columns', nargs='+', metavar='COLUMN')
+    p = sub.add_parser('get', help='COLUMN of the row whose name, debarch, rpmarch or machine is KEY')
+    p.add_argument('key')
+    p.add_argument('column')
+    sub.add_parser('json', help='the whole table as a JSON list of objects')
+    return ap.parse_args(argv)
+
+
 def main(argv):
+    a = parse(argv)
     try:
-        if argv[:1] == ['rows'] and len(argv) > 1:
+        if a.command == 'rows':
             for row in rows():
-                print(' '.join(column(row, c) for c in argv[1:]))
-        elif argv[:1] == ['get'] and len(argv) == 3:
-            print(column(find(argv[1]), argv[2]))
-        elif argv == ['json']:
-            print(json.dumps(rows()))
+                print(' '.join(column(row, c) for c in a.columns))
+        elif a.command == 'get':
+            print(column(find(a.key), a.column))
         else:
-            sys.exit(__doc__.split('\n\n', 1)[1].rstrip())
+            print(json.dumps(rows()))
     except (TableError, OSError) as e:
         sys.exit(f'arches.py: {e}')
 

@@ -7,9 +7,9 @@ report of the rounds bench/run.sh wrote there:
   facts.tsv    key tool value (sizes, versions, build times, the run's header facts)
 Medians and ranges over rounds; the overhead is the median of per-round ratios to the
 no-tracer baseline of the same round (ratios, not absolute times: the machine is noisy)."""
+import argparse
 import os
 import statistics
-import sys
 
 NAMES = {'base': 'no tracer', 'hbc': 'hello-buffer-config', 'execsnoop': 'execsnoop', 'bpftrace': 'bpftrace'}
 STORM = ['round', 'tool', 'rate', 'delivered', 'lost', 'hwm', 'cpu', 'bpfns', 'printed']
@@ -100,6 +100,6 @@ def main(raw):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    main(sys.argv[1])
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('raw', help='the raw measurements bench/run.sh wrote')
+    main(ap.parse_args().raw)

@@ -6,6 +6,7 @@
   core_relocs.py --compare OBJ...    fail unless the ksyscall relocations of every pair
                                      of objects differ, and print where they differ
 """
+import argparse
 import struct
 import sys
 
@@ -125,12 +126,15 @@ def compare(paths):
 
 
 def main(argv):
-    if len(argv) > 1 and argv[0] == '--compare':
-        return compare(argv[1:])
-    if len(argv) != 1:
-        print(__doc__.strip(), file=sys.stderr)
-        return 2
-    for sec, what, kind in relocs(argv[0]):
+    ap = argparse.ArgumentParser(description=__doc__.strip().split('\n\n')[0])
+    ap.add_argument('--compare', action='store_true', help='the ksyscall fields of each pair of OBJECTs differ')
+    ap.add_argument('objects', nargs='+', metavar='OBJECT')
+    a = ap.parse_args(argv)
+    if a.compare:
+        return compare(a.objects)
+    if len(a.objects) != 1:
+        ap.error('one OBJECT without --compare')
+    for sec, what, kind in relocs(a.objects[0]):
         print('%-32s %-48s %s' % (sec, what, kind))
     return 0
 

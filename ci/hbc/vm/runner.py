@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from .. import TOP, kimage, pinfile
-from ..errors import HbcError
+from ..errors import HbcError, ToolError
 from ..proc import cache
 from . import overlay, qemu, roots
 from .accel import Accel
@@ -37,7 +37,7 @@ def ensure_tools():
     p = subprocess.run(['bash', '-c', f'. "{TOP}/ci/lib/deps.sh" && install_missing "{TOP}/ci/vm/host-deps.txt"'],
                        stdout=sys.stderr, stderr=subprocess.PIPE, text=True)
     if p.returncode:
-        raise HbcError(p.stderr.strip() or 'cannot install the VM host tools (ci/vm/host-deps.txt)')
+        raise ToolError(p.stderr.strip() or "cannot install the VM host tools (ci/vm/host-deps.txt)")
 
 
 def prepare(entry, pkgdir, work, limits):
