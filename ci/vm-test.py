@@ -3,7 +3,7 @@
 """Boot Debian kernels of every architecture under QEMU, install the package in each
 guest with its own dpkg, trace execs there, and print the matrix (ci/vm/README.md).
 
-  ci/vm-test.py [--arch A]... [--kernel PKG[=VERSION]]... [--suite S] [--package-dir DIR]
+  ci/vm-test.py [--arch A]... [--id ID]... [--kernel PKG[=VERSION]]... [--suite S] [--package-dir DIR]
                 [--jobs N] [--list | --list-json] [--keep] [--log-dir DIR]
 
 Environment: HBC_VM_ACCEL=auto|kvm|tcg, HBC_VM_BOOT_TIMEOUT, HBC_VM_TEST_TIMEOUT,
@@ -24,6 +24,8 @@ from hbc.vm.runner import Runner, ensure_tools, table
 def parse(argv):
     ap = argparse.ArgumentParser(prog='ci/vm-test.py', description=__doc__.split('\n\n')[0])
     ap.add_argument('--arch', action='append', default=[], help='name, debarch or uname -m of a row of arch/arches.txt')
+    ap.add_argument('--id', action='append', default=[], metavar='ID',
+                    help='only this entry of the default matrix (an id of --list-json: one hosted-CI row)')
     ap.add_argument('--kernel', action='append', default=[], metavar='PKG[=VERSION]',
                     help='boot this kernel package (image or meta package) instead of ci/vm/pins.txt')
     ap.add_argument('--suite', help='the suite to find --kernel packages in (default: kernel-search-suites)')
@@ -36,6 +38,8 @@ def parse(argv):
     a = ap.parse_args(argv)
     if a.jobs < 1:
         ap.error('--jobs wants a positive number')
+    if a.id and a.kernel:
+        ap.error('--id picks entries of the default matrix; --kernel makes its own')
     return a
 
 
@@ -44,7 +48,11 @@ def entries(a):
     wanted = {arches.find(k, table_rows)['name'] for k in a.arch}
     if a.kernel:
         return [vm_matrix.kernel_entry(table_rows, wanted, k, a.suite) for k in a.kernel]
-    return vm_matrix.default_matrix(table_rows, wanted)
+    matrix = vm_matrix.default_matrix(table_rows, wanted)
+    unknown = [i for i in a.id if i not in {e.id for e in matrix}]
+    if unknown:
+        raise HbcError(f'--id {", ".join(unknown)}: not in the default matrix (ids: {", ".join(e.id for e in matrix)})')
+    return [e for e in matrix if e.id in a.id] if a.id else matrix
 
 
 def main(argv):
@@ -55,9 +63,9 @@ def main(argv):
         if a.list:
             print(vm_matrix.listing(matrix, a.list))
             return 0
-        ensure_tools()
+        ensure_tools(matrix)
         os.makedirs(a.log_dir, exist_ok=True)
-        runner = Runner(a.package_dir, a.log_dir, a.jobs, a.keep)
+        runner = Runner(a.package_dir, a.log_dir, min(a.jobs, max(1, len(matrix))), a.keep)
     except (HbcError, arches.TableError, OSError) as e:
         print(f'vm-test.py: error: {e}\nvm: 0 passed, 1 failed', file=sys.stderr)
         return 2

@@ -28,7 +28,14 @@ arches=$(for d in "${debs[@]}"; do dpkg-deb -f "$d" Architecture; done | sort -u
 for a in $arches; do
 	dir=$repo.tmp/dists/$suite/main/binary-$a
 	mkdir -p "$dir"
-	(cd "$repo.tmp" && dpkg-scanpackages --arch "$a" --multiversion pool /dev/null 2>/dev/null) >"$dir/Packages"
+	# its stderr is chatter ("Wrote N entries") when it works, and the reason when not
+	if ! (cd "$repo.tmp" && dpkg-scanpackages --arch "$a" --multiversion pool /dev/null 2>"$repo.scan.err") \
+		>"$dir/Packages"; then
+		echo "apt-repo.sh: dpkg-scanpackages (dpkg-dev) failed: $(cat "$repo.scan.err" 2>/dev/null)" >&2
+		rm -f "$repo.scan.err"
+		exit 1
+	fi
+	rm -f "$repo.scan.err"
 	gzip -9n -c "$dir/Packages" >"$dir/Packages.gz"
 done
 

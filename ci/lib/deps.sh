@@ -5,7 +5,8 @@
 #                             through binfmt_misc): mount binfmt_misc, enable the entries
 install_missing() {
 	local want=() missing=() installed
-	mapfile -t want < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$@")
+	# the first word of each line: a package (ci/vm/host-deps.txt adds when it is needed)
+	mapfile -t want < <(sed -e 's/#.*//' "$@" | awk 'NF { print $1 }')
 	installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${want[@]}" 2>/dev/null |
 		awk '$NF == "installed" { print $1 }')
 	mapfile -t missing < <(printf '%s\n' "${want[@]}" | grep -vxF -f <(echo "$installed") || true)

@@ -77,9 +77,9 @@ def kernel_entry(table, wanted, spec, suite, pins=KERNEL_PINS):
 
 def listing(matrix, kind):
     """--list (a table) or --list-json (the hosted CI's matrix) of the entries."""
-    if kind == 'json':
+    if kind == 'json':  # an architecture without a pinned kernel is an entry too: it fails
         return json.dumps([{'id': e.id, 'arch': e.row['name'], 'debarch': e.row['debarch'], 'suite': e.suite,
-                            'kernel': f'{e.pin.package}={e.pin.version}'} for e in matrix if e.pin])
+                            'kernel': f'{e.pin.package}={e.pin.version}' if e.pin else ''} for e in matrix])
     fmt = '{:<8} {:<8} {:<9} {:<34} {:<24} {}'
     out = [fmt.format('ARCH', 'DEBARCH', 'SUITE', 'KERNEL', 'VERSION', 'QEMU')]
     for e in matrix:

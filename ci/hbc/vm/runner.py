@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .. import TOP, kimage, pinfile
 from ..errors import HbcError, ToolError
-from ..proc import cache
+from ..proc import cache, run
 from . import overlay, qemu, roots
 from .accel import Accel
 from .config import KERNEL_PINS, StageError, conf, say
@@ -31,11 +31,28 @@ class Result:
     notes: list = field(default_factory=list)
 
 
-def ensure_tools():
-    """The host packages of ci/vm/host-deps.txt, installed where missing."""
+def host_packages(entries, path=os.path.join(TOP, 'ci/vm/host-deps.txt'), native=None):
+    """The packages of host-deps.txt that ENTRIES need ("PACKAGE [WHEN]" lines)."""
+    native = native or run(['dpkg', '--print-architecture']).strip()
+    names = {e.row['name'] for e in entries}
+    foreign = any(e.row['debarch'] != native for e in entries)
+    out = []
+    with open(path) as f:
+        for line in f:
+            words = line.split('#', 1)[0].split()
+            if words and (len(words) == 1 or names & set(words[1:]) or (foreign and 'foreign' in words[1:])):
+                out.append(words[0])
+    return out
+
+
+def ensure_tools(entries):
+    """The host packages ENTRIES need (ci/vm/host-deps.txt), installed where missing."""
     os.environ['PATH'] += ':/usr/sbin:/sbin'
-    p = subprocess.run(['bash', '-c', f'. "{TOP}/ci/lib/deps.sh" && install_missing "{TOP}/ci/vm/host-deps.txt"'],
-                       stdout=sys.stderr, stderr=subprocess.PIPE, text=True)
+    with tempfile.NamedTemporaryFile('w', prefix='hbc-host-deps-', suffix='.txt') as f:
+        f.write('\n'.join(host_packages(entries)) + '\n')
+        f.flush()
+        p = subprocess.run(['bash', '-c', f'. "{TOP}/ci/lib/deps.sh" && install_missing "$1"', 'deps', f.name],
+                           stdout=sys.stderr, stderr=subprocess.PIPE, text=True)
     if p.returncode:
         raise ToolError(p.stderr.strip() or "cannot install the VM host tools (ci/vm/host-deps.txt)")
 
@@ -57,6 +74,8 @@ def prepare(entry, pkgdir, work, limits):
 
 class Runner:
     def __init__(self, pkgdir, logdir, jobs, keep, accel=None):
+        """JOBS: VMs at once; each gets an equal share of the CPUs (all of them when the
+        run has one VM, as a hosted-CI row has)."""
         self.pkgdir, self.logdir, self.jobs, self.keep = pkgdir, logdir, jobs, keep
         self.smp = max(1, (os.cpu_count() or 1) // jobs)
         self.accel, self.stopping = accel or Accel(), qemu.Stopping()
