@@ -44,9 +44,9 @@ def minbase_root(suite):
             mirror = debian.mirror()
             t0 = time.time()
             run(['mmdebstrap', '--mode=root', '--variant=minbase', '--aptopt=Acquire::Languages "none"',
-                 suite, path + '.tmp', f'deb {mirror} {suite} main', f'deb {mirror} {suite}-updates main'],
-                what=f'mmdebstrap --variant=minbase {suite}')
-            os.rename(path + '.tmp', path)
+                 suite, path + '.tmp.tar', f'deb {mirror} {suite} main', f'deb {mirror} {suite}-updates main'],
+                what=f'mmdebstrap --variant=minbase {suite}')  # a .tar name: mmdebstrap writes a tarball
+            os.rename(path + '.tmp.tar', path)
             say(f'made the {suite} minbase root in {time.time() - t0:.0f} s ({os.path.getsize(path) >> 20} MiB)')
     return path
 
