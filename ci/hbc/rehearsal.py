@@ -51,6 +51,18 @@ def minbase_root(suite):
     return path
 
 
+def acquire_settings(conf_dir='/etc/apt/apt.conf.d'):
+    """The files of this machine's apt configuration that say how it reaches the archive
+    (Acquire::...): a root the rehearsal makes reaches it the same way."""
+    out = []
+    for name in sorted(os.listdir(conf_dir)) if os.path.isdir(conf_dir) else []:
+        path = os.path.join(conf_dir, name)
+        with open(path, errors='replace') as f:
+            if os.path.isfile(path) and 'Acquire::' in f.read():
+                out.append(path)
+    return out
+
+
 class Job:
     """One job's place: a root (container jobs) or a directory, and its workspace in it."""
 
@@ -67,6 +79,8 @@ class Job:
             run(['tar', '-C', self.root, '-xf', minbase_root(image.split(':', 1)[1])])
             for f in ('/etc/resolv.conf', '/etc/hosts'):  # as docker gives a container
                 shutil.copy(f, self.root + f)
+            for f in acquire_settings():  # how this machine reaches the archive (a proxy, a
+                shutil.copy(f, self.root + f)  # frozen mirror's Check-Valid-Until "false")
             self.ws = WORKSPACE
         else:
             self.root = None
@@ -243,7 +257,8 @@ class Rehearsal:
         ctx = workflow.Context(self.github, matrix=matrix or {}, steps=steps_out,
                                needs=self.outputs, hash_files=lambda pats: hash_files(job, pats))
         title = ctx.expand(spec.get('name') or name)
-        say(f'job {title}: {"in a fresh " + image + " root" if image else "on this machine"}')
+        say(f'job {title}: {"in a fresh " + image + " root" if image else "on this machine"}'
+            + (f' (with this machine\'s apt Acquire settings: {", ".join(acquire_settings())})' if image else ''))
         limit = float(spec.get('timeout-minutes') or 360) * 60
         t_job, failed, post = time.time(), None, []
         for i, step in enumerate(spec['steps'], 1):
