@@ -168,8 +168,12 @@ class Context:
     inputs.*, github.event_name / github.ref, and hashFiles(...) over WORKSPACE."""
 
     def __init__(self, github, inputs=None, matrix=None, needs=None, steps=None, hash_files=None):
-        self.github, self.inputs = github, inputs or {}
-        self.matrix, self.needs, self.steps = matrix or {}, needs or {}, steps or {}
+        # kept as given (not copied): the caller adds step outputs as the job goes on
+        self.github = github
+        self.inputs = {} if inputs is None else inputs
+        self.matrix = {} if matrix is None else matrix
+        self.needs = {} if needs is None else needs
+        self.steps = {} if steps is None else steps
         self.hash_files = hash_files
 
     def value(self, expr):
@@ -177,7 +181,11 @@ class Context:
         expr = expr.strip()
         m = re.fullmatch(r'fromJSON\((.*)\)', expr)
         if m:
-            return json.loads(self.value(m.group(1)))
+            text = self.value(m.group(1))
+            try:
+                return json.loads(text)
+            except ValueError as e:
+                raise ConfigError(f'fromJSON({m.group(1)}): not JSON ({e}): {str(text)[:80]!r}') from None
         m = re.fullmatch(r'hashFiles\((.*)\)', expr)
         if m and self.hash_files:
             return self.hash_files([w.strip().strip("'") for w in m.group(1).split(',')])
