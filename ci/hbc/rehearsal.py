@@ -133,7 +133,8 @@ class Rehearsal:
         self.github = {'event_name': event, 'ref': ref}
         self.outputs = {}            # job -> its outputs
         self.transcript = []         # (job, step, seconds, result)
-        os.makedirs(os.path.join(work, 'artifacts'), exist_ok=True)
+        shutil.rmtree(os.path.join(work, 'artifacts'), ignore_errors=True)  # a run's own; caches outlive it
+        os.makedirs(os.path.join(work, 'artifacts'))
         os.makedirs(os.path.join(work, 'caches'), exist_ok=True)
 
     # ---- the mapped actions ----
