@@ -130,7 +130,7 @@ def hash_files(job, patterns):
 class Rehearsal:
     def __init__(self, doc, work, source, rev, event='push', ref='refs/heads/main'):
         self.doc, self.work, self.source, self.rev = doc, work, source, rev
-        self.github = {'event_name': event, 'ref': ref}
+        self.github = {'event_name': event, 'ref': ref, 'run_id': str(int(time.time()))}
         self.outputs = {}            # job -> its outputs
         self.transcript = []         # (job, step, seconds, result)
         shutil.rmtree(os.path.join(work, 'artifacts'), ignore_errors=True)  # a run's own; caches outlive it
@@ -155,13 +155,14 @@ class Rehearsal:
         return os.path.join(self.work, 'caches', hashlib.sha256(key.encode()).hexdigest()[:16])
 
     def cache_restore(self, job, w):
-        keys = [w['key']] + [k for k in (w.get('restore-keys') or '').split('\n') if k.strip()]
-        entries = sorted(os.listdir(os.path.join(self.work, 'caches')))
+        keys = [w['key']] + [k.strip() for k in (w.get('restore-keys') or '').split('\n') if k.strip()]
+        top = os.path.join(self.work, 'caches')  # the newest first, as actions/cache picks
+        entries = sorted(os.listdir(top), key=lambda e: -os.path.getmtime(os.path.join(top, e, 'KEY')))
         for k in keys:
             for e in entries:
                 with open(os.path.join(self.work, 'caches', e, 'KEY')) as f:
                     stored = f.read()
-                if stored == k or (k != w['key'] and stored.startswith(k.strip())):
+                if stored == k or (k != w['key'] and stored.startswith(k)):
                     for p in self.paths(w):
                         src = os.path.join(self.work, 'caches', e, p.lstrip('/'))
                         if os.path.isdir(src):

@@ -165,7 +165,7 @@ _EXPR = re.compile(r'\$\{\{\s*(.*?)\s*\}\}')
 class Context:
     """What an expression can name: matrix.*, needs.<job>.outputs.* (NEEDS: {job: its
     outputs}), steps.<id>.outputs.* (STEPS: {id: its outputs}),
-    inputs.*, github.event_name / github.ref, and hashFiles(...) over WORKSPACE."""
+    inputs.*, github.event_name / ref / run_id, and hashFiles(...) over WORKSPACE."""
 
     def __init__(self, github, inputs=None, matrix=None, needs=None, steps=None, hash_files=None):
         # kept as given (not copied): the caller adds step outputs as the job goes on
