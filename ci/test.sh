@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Run every test (building first if needed) and end with "N passed, N failed": the
 # test dependencies (Debian packages, qemu-user in binfmt_misc), the meson suites, then
-# the QEMU VM matrix.
+# the QEMU VM matrix, then a rehearsal of the hosted-CI workflow.
 #   ci/test.sh [MESON_TEST_ARGS...]     e.g. ci/test.sh --suite unit (no VM matrix then)
-# Environment: BUILD_DIR (default build/), HBC_VM_TESTS=0 to leave out the VM matrix.
+# Environment: BUILD_DIR (default build/), HBC_VM_TESTS=0 to leave out the VM matrix,
+# HBC_REHEARSAL=0 the rehearsal.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
@@ -33,6 +34,12 @@ if [[ ${HBC_VM_TESTS:-1} != 0 && $# == 0 ]]; then
 	[[ -n $counts ]] || counts="0 1"
 	passed=$((passed + ${counts% *}))
 	failed=$((failed + ${counts#* }))
+fi
+# The hosted-CI workflow rehearsed (ci/rehearse.py: packages, matrix, one vm row, each in a
+# fresh bookworm root as the runner's container): one more test
+if [[ ${HBC_REHEARSAL:-1} != 0 && $# == 0 ]]; then
+	"$top/ci/rehearse.py" 2>&1 | tee "$build/rehearsal.log" | grep -E '^rehearse: (job|  step|[0-9]+ s|PASS|FAIL)'
+	if [[ ${PIPESTATUS[0]} == 0 ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); rc=1; fi
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [[ $failed == 0 ]] || rc=1
