@@ -10,9 +10,13 @@ modules in pipeline order:
   vmlinux    vmlinux/<arch>/vmlinux.h.xz and PROVENANCE from the pinned kernels
   btfindex   the one reader of vmlinux/<arch>/min-btf/index.txt
   minbtf     the minimal BTFs the loader embeds for kernels without BTF
+  pinfile    pin files: rows, verified downloads, refresh, add
   vm         the QEMU VM matrix, in parts (hbc/vm/__init__.py)
+  workflow   the hosted-CI workflow file: a YAML-subset reader, its expressions
+  rehearsal  that workflow's jobs run here, in fresh Debian roots
 
-Entry points live beside the package, in ci/ (vm-test.py, pins.py, vmlinux.py), so that
+Entry points live beside the package, in ci/ (vm-test.py, pins.py, vmlinux.py,
+rehearse.py), so that
 Python finds it without a path edit; tests and build steps get it through PYTHONPATH
 (meson sets it)."""
 import os
