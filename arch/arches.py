@@ -55,29 +55,26 @@ def column(row, name):
     return row[name]
 
 
-def parse(argv):
-    ap = argparse.ArgumentParser(prog='arches.py', description=__doc__.split('\n\n')[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest='command', required=True)
-    p = sub.add_parser('rows', help='one line per row: the values of COLUMN..., space-separated')
-    p.add_argument('columns', nargs='+', metavar='COLUMN')
-    p = sub.add_parser('get', help='COLUMN of the row whose name, debarch, rpmarch or machine is KEY')
-    p.add_argument('key')
-    p.add_argument('column')
-    sub.add_parser('json', help='the whole table as a JSON list of objects')
-    return ap.parse_args(argv)
+def _rows(a):
+    for row in rows():
+        print(' '.join(column(row, c) for c in a.columns))
 
 
 def main(argv):
-    a = parse(argv)
+    ap = argparse.ArgumentParser(prog='arches.py', description=__doc__.split('\n\n')[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest='command', required=True)
+    sub.add_parser('rows', help='one line per row: the values of COLUMN...').add_argument(
+        'columns', nargs='+', metavar='COLUMN')
+    get = sub.add_parser('get', help='COLUMN of the row whose name, debarch, rpmarch or machine is KEY')
+    get.add_argument('key')
+    get.add_argument('column')
+    sub.add_parser('json', help='the whole table as a JSON list of objects')
+    commands = {'rows': _rows, 'get': lambda a: print(column(find(a.key), a.column)),
+                'json': lambda a: print(json.dumps(rows()))}
+    a = ap.parse_args(argv)
     try:
-        if a.command == 'rows':
-            for row in rows():
-                print(' '.join(column(row, c) for c in a.columns))
-        elif a.command == 'get':
-            print(column(find(a.key), a.column))
-        else:
-            print(json.dumps(rows()))
+        commands[a.command](a)
     except (TableError, OSError) as e:
         sys.exit(f'arches.py: {e}')
 

@@ -53,32 +53,27 @@ def parse(argv):
     p = sub.add_parser('refresh', help='re-resolve rows to the archive\'s current ones')
     p.add_argument('file')
     p.add_argument('only', nargs='*', metavar='PACKAGE')
+    p.set_defaults(run=lambda a: refresh(a.file, a.only))
     p = sub.add_parser('add', help='add rows')
     for name in ('file', 'suite', 'arch', 'spec'):
         p.add_argument(name)
+    p.set_defaults(run=lambda a: add(a.file, a.suite, a.arch, a.spec))
     p = sub.add_parser('fetch', help='download and verify rows; print their .deb paths')
     p.add_argument('file')
     p.add_argument('package', nargs='?', default='')
     p.add_argument('arch', nargs='?', default='')
-    sub.add_parser('mirror', help='the archive URI in use')
+    p.set_defaults(run=lambda a: fetch(a.file, a.package, a.arch))
+    sub.add_parser('mirror', help='the archive URI in use').set_defaults(run=lambda a: print(debian.mirror()))
     p = sub.add_parser('cache', help='the cache directory (HBC_CACHE_DIR)')
     p.add_argument('sub', nargs='?')
+    p.set_defaults(run=lambda a: print(cache(*([a.sub] if a.sub else []))))
     return ap.parse_args(argv)
 
 
 def main(argv):
     a = parse(argv)
     try:
-        if a.command == 'refresh':
-            refresh(a.file, a.only)
-        elif a.command == 'add':
-            add(a.file, a.suite, a.arch, a.spec)
-        elif a.command == 'fetch':
-            fetch(a.file, a.package, a.arch)
-        elif a.command == 'mirror':
-            print(debian.mirror())
-        else:
-            print(cache(*([a.sub] if a.sub else [])))
+        a.run(a)
     except (HbcError, OSError) as e:
         print(f'pins.py: error: {e}', file=sys.stderr)
         return 1

@@ -11,7 +11,10 @@ commit: with .git when the root has git, else the files alone, as the action doe
 git), actions/cache{,/restore,/save} (a directory per key, restore-keys by prefix),
 actions/upload-artifact and download-artifact (a directory per artifact name, its root
 where the action puts it). Any other action fails the rehearsal, as do expressions and
-conditions the workflow reader does not know (hbc.workflow)."""
+conditions the workflow reader does not know (hbc.workflow).
+
+One file over the tooling's ~250 lines: the job runner and the six action mappings it
+dispatches to are one piece, read together (each mapping is a short method)."""
 import glob
 import hashlib
 import os
