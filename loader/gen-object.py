@@ -7,7 +7,7 @@ import argparse
 import hashlib
 import pathlib
 
-from hbc import btfindex  # PYTHONPATH=ci (loader/meson.build)
+from hbc import btfindex  # PYTHONPATH=tools (loader/meson.build)
 
 
 def c_string(s):

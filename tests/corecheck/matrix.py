@@ -22,7 +22,7 @@ import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from hbc import arches, btfindex, kimage, pinfile  # PYTHONPATH=ci (tests/meson.build)
+from hbc import arches, btfindex, kimage, pinfile  # PYTHONPATH=tools (tests/meson.build)
 from hbc.errors import HbcError
 from hbc.proc import cache
 

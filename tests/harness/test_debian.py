@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-"""The Debian-archive modules (ci/hbc/debian.py, pinfile.py) and ci/pins.py against a small signed
+"""The Debian-archive modules (tools/hbc/debian.py, pinfile.py) and ci/pins.py against a small signed
 repository made here (file://, packaging/apt-repo.sh): pin files, resolvers, downloads
 checked against their SHA-256, what a vanished or tampered package says, and an index
 that apt rejects."""
@@ -13,7 +13,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
-from hbc import debian, pinfile, proc  # PYTHONPATH=ci (tests/meson.build)
+from hbc import debian, pinfile, proc  # PYTHONPATH=tools (tests/meson.build)
 from hbc.errors import ConfigError
 
 SUITE, ARCH = 'testing-hbc', 'amd64'

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-"""The VM runner's parts (ci/hbc/vm/), each alone, in seconds and without a real guest:
+"""The VM runner's parts (tools/hbc/vm/), each alone, in seconds and without a real guest:
 golden console logs to verdicts (the parser called directly), the matrix from a pin file
 given to it, the KVM decision and one QEMU run with a fake QEMU that hangs under KVM as a
 broken nested /dev/kvm does."""
@@ -11,7 +11,7 @@ import tempfile
 import textwrap
 import unittest
 
-from hbc import arches, debian  # PYTHONPATH=ci (tests/meson.build)
+from hbc import arches, debian  # PYTHONPATH=tools (tests/meson.build)
 from hbc.vm import accel, matrix, qemu, runner, verdict
 from hbc.vm.config import StageError
 

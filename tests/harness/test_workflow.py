@@ -12,7 +12,7 @@ import re
 import subprocess
 import unittest
 
-from hbc import TOP, arches, workflow  # PYTHONPATH=ci (tests/meson.build)
+from hbc import TOP, arches, workflow  # PYTHONPATH=tools (tests/meson.build)
 from hbc.errors import ConfigError
 from hbc.vm import matrix, overlay
 

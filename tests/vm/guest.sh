@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # The test in a VM guest: the fleet path on a Debian userland of the kernel's own release,
 # systemd as PID 1. Every assertion is a console line the host parses, tagged with the
-# run's nonce: the protocol is described once, in ci/hbc/vm/verdict.py.
-# /hbc/env (from the host: ci/hbc/vm/overlay.py, guest_env): HBC_NONCE, HBC_PKG,
+# run's nonce: the protocol is described once, in tools/hbc/vm/verdict.py.
+# /hbc/env (from the host: tools/hbc/vm/overlay.py, guest_env): HBC_NONCE, HBC_PKG,
 # HBC_OBJECT (arch table name), HBC_MACHINES (its uname -m values), HBC_BTF (its btf
 # column), HBC_VERSION and HBC_PREVIOUS (the package versions of the repositories
 # /hbc/repo and /hbc/repo-prev), HBC_STEP_TIMEOUT (seconds per step), HBC_GUEST_TIMEOUT

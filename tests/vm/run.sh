@@ -3,7 +3,7 @@
 # Runs the guest test (/hbc/test.sh) under a time limit, and always powers the machine
 # off: a test that cannot finish still ends with a verdict line on the console, and a
 # power-off that does not come is a host timeout. Started by hbc-test.service. The
-# console lines: ci/hbc/vm/verdict.py.
+# console lines: tools/hbc/vm/verdict.py.
 # shellcheck disable=SC1091 # written by the host
 . /hbc/env
 echo "HBC-VM-STAGE $HBC_NONCE init uptime=$(cut -d' ' -f1 /proc/uptime)"

@@ -233,7 +233,7 @@ class Rehearsal:
             return self.upload(job, w)
         if name == 'actions/download-artifact':
             return self.download(job, w)
-        raise ConfigError(f'uses: {uses}: not an action the rehearsal maps (ci/hbc/rehearsal.py)')
+        raise ConfigError(f'uses: {uses}: not an action the rehearsal maps (tools/hbc/rehearsal.py)')
 
     # ---- jobs ----
 

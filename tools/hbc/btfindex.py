@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-"""The one reader of vmlinux/<name>/min-btf/index.txt (written by ci/hbc/minbtf.py): the
+"""The one reader of vmlinux/<name>/min-btf/index.txt (written by tools/hbc/minbtf.py): the
 minimal BTFs the loader embeds, each checked against the SHA-256 and size the index
 records. Used by ci/vmlinux.py min-btf --verify, loader/gen-object.py, tests/corecheck."""
 import hashlib

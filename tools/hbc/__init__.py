@@ -15,10 +15,9 @@ modules in pipeline order:
   workflow   the hosted-CI workflow file: a YAML-subset reader, its expressions
   rehearsal  that workflow's jobs run here, in fresh Debian roots
 
-Entry points live beside the package, in ci/ (vm-test.py, pins.py, vmlinux.py,
-rehearse.py), so that
-Python finds it without a path edit; tests and build steps get it through PYTHONPATH
-(meson sets it)."""
+The commands live beside the package, in tools/ (vm-test.py, pins.py, vmlinux.py,
+rehearse.py; ci/ links to them), so that Python finds it without a path edit; tests and
+build steps get it through PYTHONPATH=tools (meson sets it)."""
 import os
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""Boot Debian kernels of every architecture under QEMU, install the package in each
+guest with its own dpkg, trace execs there, and print the matrix (ci/vm/README.md).
+
+  ci/vm-test.py [--arch A]... [--id ID]... [--kernel PKG[=VERSION]]... [--suite S] [--package-dir DIR]
+                [--jobs N] [--list | --list-json] [--keep] [--log-dir DIR]
+
+Environment: HBC_VM_ACCEL=auto|kvm|tcg, HBC_VM_BOOT_TIMEOUT, HBC_VM_TEST_TIMEOUT,
+HBC_CACHE_DIR. The last line is "vm: N passed, N failed"; exit 0 only if all passed."""
+import argparse
+import os
+import signal
+import sys
+import time
+
+from hbc import TOP, arches
+from hbc.errors import HbcError
+from hbc.vm import matrix as vm_matrix
+from hbc.vm.config import say
+from hbc.vm.runner import Runner, ensure_tools, table
+
+
+def parse(argv):
+    ap = argparse.ArgumentParser(prog='ci/vm-test.py', description=__doc__.split('\n\n')[0])
+    ap.add_argument('--arch', action='append', default=[], help='name, debarch or uname -m of a row of arch/arches.txt')
+    ap.add_argument('--id', action='append', default=[], metavar='ID',
+                    help='only this entry of the default matrix (an id of --list-json: one hosted-CI row)')
+    ap.add_argument('--kernel', action='append', default=[], metavar='PKG[=VERSION]',
+                    help='boot this kernel package (image or meta package) instead of ci/vm/pins.txt')
+    ap.add_argument('--suite', help='the suite to find --kernel packages in (default: kernel-search-suites)')
+    ap.add_argument('--package-dir', default=os.path.join(TOP, 'build/packages'))
+    ap.add_argument('--jobs', '-j', type=int, default=min(2, os.cpu_count() or 1), help='VMs at once')
+    ap.add_argument('--list', action='store_const', const='text', dest='list')
+    ap.add_argument('--list-json', action='store_const', const='json', dest='list')
+    ap.add_argument('--keep', action='store_true', help='keep each VM work directory')
+    ap.add_argument('--log-dir', default=os.path.join(TOP, 'build/vm-logs'))
+    a = ap.parse_args(argv)
+    if a.jobs < 1:
+        ap.error('--jobs wants a positive number')
+    if a.id and a.kernel:
+        ap.error('--id picks entries of the default matrix; --kernel makes its own')
+    return a
+
+
+def entries(a):
+    table_rows = arches.rows()
+    wanted = {arches.find(k, table_rows)['name'] for k in a.arch}
+    if a.kernel:
+        return [vm_matrix.kernel_entry(table_rows, wanted, k, a.suite) for k in a.kernel]
+    matrix = vm_matrix.default_matrix(table_rows, wanted)
+    unknown = [i for i in a.id if i not in {e.id for e in matrix}]
+    if unknown:
+        raise HbcError(f'--id {", ".join(unknown)}: not in the default matrix (ids: {", ".join(e.id for e in matrix)})')
+    return [e for e in matrix if e.id in a.id] if a.id else matrix
+
+
+def main(argv):
+    a = parse(argv)
+    t0 = time.time()
+    try:
+        matrix = entries(a)
+        if a.list:
+            print(vm_matrix.listing(matrix, a.list))
+            return 0
+        ensure_tools(matrix)
+        os.makedirs(a.log_dir, exist_ok=True)
+        runner = Runner(a.package_dir, a.log_dir, min(a.jobs, max(1, len(matrix))), a.keep)
+    except (HbcError, arches.TableError, OSError) as e:
+        print(f'vm-test.py: error: {e}\nvm: 0 passed, 1 failed', file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, runner.stop)
+    say(f'{len(matrix)} VM(s), {a.jobs} at a time, {runner.smp} cpu(s) each; logs in {a.log_dir}/')
+    try:
+        results = runner.run(matrix)
+    finally:
+        runner.close()
+    text = table(results, time.time() - t0)
+    print(text, end='')
+    open(os.path.join(a.log_dir, 'matrix.txt'), 'w').write(text)
+    return 0 if all(r.result == 'PASS' for r in results) else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
