@@ -12,6 +12,8 @@ if [[ -d $stage/lib/systemd ]]; then
 fi
 install -d "$stage/usr/share/licenses/$name"
 install -m 0644 "$src/packaging/debian/copyright" "$stage/usr/share/licenses/$name/copyright"
+# the texts of both licences the code is under (the copyright file names the files)
+install -m 0644 "$src/LICENSES/GPL-2.0-only.txt" "$src/LICENSES/BSD-2-Clause.txt" "$stage/usr/share/licenses/$name/"
 normalize "$stage"
 
 # %files from the staged tree: config files are %config(noreplace), the rest plain.

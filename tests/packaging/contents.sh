@@ -43,6 +43,8 @@ while read -r name debarch rpmarch triplet _; do
 	[[ $cf == /etc/hello-buffer-config.conf ]] && ok "$name: conffile $cf" || bad "$name: conffiles: $cf"
 	rf=$(rpm -qp --configfiles "$rpm" 2>/dev/null)
 	[[ $rf == /etc/hello-buffer-config.conf ]] && ok "$name: rpm config file $rf" || bad "$name: rpm config files: $rf"
+	lic=$(rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$rpm" 2>/dev/null | grep -cE '^/usr/share/licenses/hello-buffer-config/(GPL-2.0-only|BSD-2-Clause)\.txt l$')
+	[[ $lic == 2 ]] && ok "$name: rpm carries both licence texts as %license" || bad "$name: rpm licence texts: $lic of 2"
 	rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$rpm" 2>/dev/null | grep -q '^/etc/hello-buffer-config.conf cn$' \
 		&& ok "$name: rpm config is %config(noreplace)" || bad "$name: rpm config flags: $(rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$rpm")"
 	rpm -qlp "$rpm" 2>/dev/null | grep -qx /usr/lib/systemd/system/hello-buffer-config.service \

@@ -14,6 +14,24 @@ s=$(meta Summary)
 grep -qxF "Description: $s" "$SOURCE_ROOT/packaging/debian/control" && ok "debian/control synopsis is metadata's Summary" \
 	|| bad "debian/control synopsis differs from '$s'"
 grep -qE "^Summary: +${s//(/\\(}" "$spec" && ok "spec Summary is metadata's" || bad "spec Summary differs from '$s'"
+# the long description: metadata.txt's text, in debian/control (one space in, as Policy
+# 5.6.13 has it) and in the spec's %description, the same words
+description() {
+	case $1 in
+	meta) awk '/^Description: / { sub(/^Description: /, ""); print; on = 1; next } on && /^ / { sub(/^ /, ""); print; next } { on = 0 }' \
+		"$SOURCE_ROOT/packaging/metadata.txt" ;;
+	control) awk '/^Description: / { on = 1; next } on && /^ / { sub(/^ /, ""); print; next } { on = 0 }' \
+		"$SOURCE_ROOT/packaging/debian/control" ;;
+	spec) awk '/^%description/ { on = 1; next } on && /^%/ { exit } on && NF { print }' "$spec" ;;
+	esac
+}
+m=$(description meta)
+[[ -n $m && $(description control) == "$m" ]] && ok "debian/control's description is metadata's ($(wc -l <<<"$m") lines)" \
+	|| bad "debian/control's description differs: $(diff <(echo "$m") <(description control) | head -5)"
+[[ $(description spec) == "$m" ]] && ok "the spec's %description is metadata's" \
+	|| bad "the spec's %description differs: $(diff <(echo "$m") <(description spec) | head -5)"
+grep -q 'armv7l' <<<"$m" && ok "the description names every architecture the loader carries (armv7l too)" \
+	|| bad "the description misses armv7l"
 
 # Work on a copy: the source tree stays clean.
 src=$tmp/hello-buffer-config-$HBC_VERSION
