@@ -10,6 +10,8 @@ v=$(dpkg-parsechangelog -l "$SOURCE_ROOT/packaging/debian/changelog" -S Version)
 [[ $v == "$HBC_VERSION-$REL" ]] && ok "debian/changelog version $v" || bad "debian/changelog $v, meson $HBC_VERSION-$REL"
 v=$(sed -n 's/^Version: *//p' "$spec")
 [[ $v == "$HBC_VERSION" ]] && ok "spec Version $v" || bad "spec Version $v, meson $HBC_VERSION"
+th=$(sed -n 's/^\.TH [^ ]* 8 "[^"]*" "\([^"]*\)".*/\1/p' "$SOURCE_ROOT/packaging/files/hello-buffer-config.8")
+[[ $th == "hello-buffer-config $HBC_VERSION" ]] && ok "man page .TH names the version: $th" || bad "man page .TH: '$th', meson $HBC_VERSION"
 s=$(meta Summary)
 grep -qxF "Description: $s" "$SOURCE_ROOT/packaging/debian/control" && ok "debian/control synopsis is metadata's Summary" \
 	|| bad "debian/control synopsis differs from '$s'"

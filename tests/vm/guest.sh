@@ -374,6 +374,7 @@ else
 	show "$W/autopkgtest.tail" autopkgtest
 	expect "autopkgtest ${deb##*/} /hbc/src/ -- null: exit $rc" test "$rc" = 0
 	expect "autopkgtest: smoke PASS" grep -qE '^smoke +PASS' "$W/autopkgtest.log"
+	expect "autopkgtest: the superficial --version test PASS" grep -qE '^command1 +PASS \(superficial\)' "$W/autopkgtest.log"
 fi
 
 begin finish
