@@ -18,6 +18,26 @@ install -d "$stage/DEBIAN"
 for s in postinst prerm postrm; do
 	install -m 0755 "$src/packaging/files/deb-$s" "$stage/DEBIAN/$s"
 done
+# Static-Built-Using (Policy 7.8): the source packages of what a static loader links in,
+# i.e. every pinned sysroot package of this architecture that ships a static library
+# (packaging/sysroot-pins.txt: the C library, libgcc, libbpf, libelf, zlib, zstd).
+static_built_using() {
+	local deb fields srcname srcver
+	while read -r deb; do
+		[[ $(dpkg-deb -c "$deb" | grep -c '\.a$') != 0 ]] || continue	# (grep -q would cut the pipe)
+		fields=$(dpkg-deb -f "$deb" Package Source Version)
+		srcname=$(sed -n 's/^Source: \([^ ]*\).*/\1/p' <<<"$fields")
+		srcver=$(sed -n 's/^Source: [^ ]* (\(.*\))$/\1/p' <<<"$fields")
+		[[ -n $srcname ]] || srcname=$(sed -n 's/^Package: //p' <<<"$fields")
+		[[ -n $srcver ]] || srcver=$(sed -n 's/^Version: //p' <<<"$fields")
+		echo "$srcname (= $srcver)"
+	done < <("$src/ci/pins.py" fetch "$src/packaging/sysroot-pins.txt" "" "$arch") | LC_ALL=C sort -u | paste -sd, - | sed 's/,/, /g'
+}
+sbu=
+if ! readelf -d "$stage/usr/sbin/$name" 2>/dev/null | grep -q '(NEEDED)'; then
+	sbu=$(static_built_using) && [[ -n $sbu ]] || die "cannot name the sources linked into the static loader"
+fi
+
 cat >"$stage/DEBIAN/control" <<CONTROL
 Package: $name
 Version: $version-$release
@@ -26,7 +46,8 @@ Maintainer: $(meta Maintainer)
 Installed-Size: $(du -sk --exclude=DEBIAN "$stage" | cut -f1)
 Section: $(meta Section)
 Priority: optional
-Homepage: $(meta URL)
+Homepage: $(meta URL)${sbu:+
+Static-Built-Using: $sbu}
 Description: $(meta Summary)
 $(meta Description | sed '1s/^/ /')
 CONTROL

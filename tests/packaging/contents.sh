@@ -16,6 +16,18 @@ while read -r name debarch rpmarch triplet _; do
 		|| { bad "$name: missing $deb or $rpm"; continue; }
 	a=$(dpkg-deb -f "$deb" Architecture)
 	[[ $a == "$debarch" ]] && ok "$name: dpkg-deb Architecture $a" || bad "$name: .deb Architecture $a, want $debarch"
+	# Static-Built-Using: exactly these sources, each at the source version of its pinned package
+	sbu=$(dpkg-deb -f "$deb" Static-Built-Using)
+	names=$(tr ',' '\n' <<<"$sbu" | sed 's/^ *//; s/ .*//' | LC_ALL=C sort | paste -sd' ' -)
+	[[ $names =~ ^elfutils\ gcc-[0-9]+\ glibc\ libbpf\ libzstd\ zlib$ ]] \
+		&& ok "$name: Static-Built-Using names what the static loader links: $names" \
+		|| bad "$name: Static-Built-Using '$sbu'"
+	for pkg in libc6-dev libbpf-dev libelf-dev zlib1g-dev libzstd-dev; do
+		f=$(dpkg-deb -f "$("$SOURCE_ROOT/ci/pins.py" fetch "$SOURCE_ROOT/packaging/sysroot-pins.txt" "$pkg" "$debarch")" Source Version)
+		want=$(sed -n 's/^Source: \([^ ]*\) (\(.*\))$/\1 (= \2)/p' <<<"$f")
+		[[ -n $want ]] || want="$(sed -n 's/^Source: \([^ ]*\)$/\1/p' <<<"$f") (= $(sed -n 's/^Version: //p' <<<"$f"))"
+		grep -qF "$want" <<<"$sbu" || bad "$name: Static-Built-Using lacks $want (pinned $pkg)"
+	done
 	a=$(rpm -qp --qf '%{ARCH}' "$rpm" 2>/dev/null)
 	[[ $a == "$rpmarch" ]] && ok "$name: rpm ARCH $a" || bad "$name: .rpm ARCH $a, want $rpmarch"
 	dep=$(dpkg-deb -f "$deb" Depends Pre-Depends)
