@@ -48,6 +48,16 @@ deb=$(find "$tmp" -maxdepth 1 -name 'hello-buffer-config_*.deb' | head -n 1)
 if [[ -n $deb ]]; then
 	dep=$(dpkg-deb -f "$deb" Depends)
 	grep -q 'libbpf1' <<<"$dep" && ok "distro .deb links libbpf dynamically: Depends: $dep" || bad "Depends: $dep"
+	# --check-btf needs libbpf 1.6 (bpf_object__prepare): below it, the build says so and exits 3
+	lv=$(pkg-config --modversion libbpf)
+	if dpkg --compare-versions "$lv" lt 1.6 && [[ $(id -u) == 0 ]]; then
+		dpkg-deb -x "$deb" "$tmp/distro-root"
+		"$tmp/distro-root/usr/sbin/hello-buffer-config" --check-btf /sys/kernel/btf/vmlinux >/dev/null 2>"$tmp/cb.err"
+		rc=$?
+		[[ $rc == 3 ]] && grep -q -- '--check-btf needs libbpf 1.6 or later' "$tmp/cb.err" \
+			&& ok "distro build with libbpf $lv: --check-btf exits 3 and says why" \
+			|| bad "distro build with libbpf $lv: --check-btf exit $rc: $(cat "$tmp/cb.err")"
+	fi
 	scripts=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst ./prerm 2>/dev/null)
 	grep -q 'deb-systemd-invoke try-restart' <<<"$scripts" && ok "distro .deb: postinst restarts a running service on upgrade" \
 		|| bad "distro .deb postinst/prerm: $scripts"
