@@ -338,18 +338,11 @@ struct session {
 	struct tally t;
 	struct hbc_reload *reload;
 	struct hbc_notify *notify;
+	/* what the last STATUS= said, and when: it is sent again only on a change */
+	unsigned long told_events;
+	unsigned long long told_lost;
+	double told_at;
 };
-
-/* STATUS= (systemctl status): what is attached, through what, the counts, the config. */
-static void tell_status(const struct session *s)
-{
-	const struct hbc_reload *r = s->reload;
-
-	hbc_notify(s->notify, "STATUS=%s, %s, btf %s; %lu events, %llu lost; %zu uids from %s%s%s",
-		   hbc_attach_names[s->a.mode], hbc_buffer_name(s->buf), s->btf->what, s->t.events,
-		   s->t.lost, r->cfg.count, r->path ? r->path : "no --config",
-		   r->last[0] ? "; last reload: " : "", r->last);
-}
 
 static double monotonic_s(void)
 {
@@ -357,6 +350,29 @@ static double monotonic_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* STATUS= (systemctl status): what is attached, through what, the counts, the config. */
+static void tell_status(struct session *s)
+{
+	const struct hbc_reload *r = s->reload;
+
+	s->told_events = s->t.events;
+	s->told_lost = s->t.lost;
+	s->told_at = monotonic_s();
+
+	hbc_notify(s->notify, "STATUS=%s, %s, btf %s; %lu events, %llu lost; %zu uids from %s%s%s",
+		   hbc_attach_names[s->a.mode], hbc_buffer_name(s->buf), s->btf->what, s->t.events,
+		   s->t.lost, r->cfg.count, r->path ? r->path : "no --config",
+		   r->last[0] ? "; last reload: " : "", r->last);
+}
+
+/* A STATUS= refresh when the counts changed, at most every STATUS_INTERVAL_S. */
+static void status_tick(struct session *s)
+{
+	if ((s->t.events != s->told_events || s->t.lost != s->told_lost) &&
+	    monotonic_s() - s->told_at >= STATUS_INTERVAL_S)
+		tell_status(s);
 }
 
 /*
@@ -369,9 +385,6 @@ static int trace(struct session *s)
 {
 	struct tally *t = &s->t;
 	struct hbc_buffer *b = s->buf;
-	unsigned long told_events = 0;
-	unsigned long long told_lost = 0;
-	double told_at = monotonic_s();
 	int err = 0, drained;
 
 	hbc_notify(s->notify, "READY=1");
@@ -389,13 +402,7 @@ static int trace(struct session *s)
 			hbc_reload(s->reload, &s->p, s->notify);
 			tell_status(s);
 		}
-		if ((t->events != told_events || t->lost != told_lost) &&
-		    monotonic_s() - told_at >= STATUS_INTERVAL_S) {
-			tell_status(s);
-			told_events = t->events;
-			told_lost = t->lost;
-			told_at = monotonic_s();
-		}
+		status_tick(s);
 	}
 	hbc_notify(s->notify, "STOPPING=1");
 	hbc_attach_detach(&s->a);

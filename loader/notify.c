@@ -62,13 +62,16 @@ int hbc_notify_open(struct hbc_notify *n)
 
 static int notify_send(struct hbc_notify *n, const char *msg)
 {
+	int err;
+
 	if (send(n->fd, msg, strlen(msg), MSG_NOSIGNAL) >= 0)
 		return 0;
+	err = -errno;	/* before fprintf() can change errno */
 	if (!n->warned)
 		fprintf(stderr, PROG ": telling the service manager '%.40s': %s (said once)\n", msg,
-			strerror(errno));
+			strerror(-err));
 	n->warned = true;
-	return -errno;
+	return err;
 }
 
 int hbc_notify(struct hbc_notify *n, const char *fmt, ...)
