@@ -4,13 +4,14 @@
 # dependencies, configure meson in build/, build the objects and the loader, then
 # for every row of arch/arches.txt a static loader (sysroot of pinned Debian
 # packages, meson cross file) with its .deb and .rpm, collected in build/packages/
-# with a signed apt repository in build/packages/apt/; and the same packages as a
+# with a signed apt repository in build/packages/apt/ and signed .rpms in signed dnf
+# repositories in build/packages/rpm/<basearch>/; and the same packages as a
 # "previous release" (VERSION~prev) in build/packages/previous/, for the upgrade test.
 #   ci/build.sh [MESON_SETUP_ARGS...]
 # Environment: BUILD_DIR (default build/), HBC_PACKAGES=0 to skip the packages,
 # HBC_PREVIOUS=0 to skip the previous release, SOURCE_DATE_EPOCH (default: the last
 # commit's time), HBC_REPO_KEY (the gpg key that signs the repositories; default: a
-# local key kept in the cache, made on first use, fit for tests, not for fleets).
+# local RSA key kept in the cache, made on first use, fit for tests, not for fleets).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
@@ -49,7 +50,8 @@ build_arch() {
 	fi
 	setup "$dir" --cross-file "$cross" --prefix=/usr -Dbuildtype=release \
 		-Dstatic_loader=true -Dpackages=true -Dtests=false -Dsanitizers=false -Dguest_tools="$tools" \
-		-Dprebuilt_bpf="$build/bpf" -Dsource_date_epoch="$SOURCE_DATE_EPOCH" -Dpackage_version="${3:-}"
+		-Dprebuilt_bpf="$build/bpf" -Dsource_date_epoch="$SOURCE_DATE_EPOCH" -Dpackage_version="${3:-}" \
+		-Dsystemdunitdir=/usr/lib/systemd/system	# every release the fleet runs has a merged /usr
 	meson compile -C "$dir" >"$dir/compile.log" 2>&1 || { tail -40 "$dir/compile.log"; echo "ci/build.sh: building $name failed; log: $dir/compile.log" >&2; exit 1; }
 	cp "$dir"/packaging/*.deb "$dir"/packaging/*.rpm "$out/"
 	if [[ $tools == true ]]; then	# the VM guests' test tools (tests/tools) of this architecture
@@ -59,16 +61,17 @@ build_arch() {
 	echo "ci/build.sh: $name${3:+ $3}: $(cd "$dir/packaging" && echo ./*.deb ./*.rpm)"
 }
 
-# The repositories' signing key: HBC_REPO_KEY of the caller's keyring, else the local one.
+# The signing key of the .rpms and both repositories: HBC_REPO_KEY of the caller's
+# keyring, else the local one. RSA, as Fedora's and RHEL's keys: what every rpm verifies.
 repo_key() {
 	[[ -n ${HBC_REPO_KEY:-} ]] && return
-	GNUPGHOME=$("$top/ci/pins.py" cache repo-gnupg)
+	GNUPGHOME=$("$top/ci/pins.py" cache signing-gnupg)
 	export GNUPGHOME
 	if ! gpg --batch --list-secret-keys 2>/dev/null | grep -q .; then
 		mkdir -p "$GNUPGHOME"
 		chmod 0700 "$GNUPGHOME"
 		gpg --batch --quiet --passphrase '' --quick-gen-key 2>/dev/null \
-			'hello-buffer-config local build (tests only, not for fleets) <build@invalid>' ed25519 sign never
+			'hello-buffer-config local build (tests only, not for fleets) <build@invalid>' rsa4096 sign never
 	fi
 	HBC_REPO_KEY=$(gpg --batch --list-secret-keys --with-colons | awk -F: '$1 == "fpr" { print $10; exit }')
 	export HBC_REPO_KEY
@@ -91,9 +94,11 @@ for name in $names; do
 	build_arch "$name" "$build/packages"
 done
 "$top/packaging/apt-repo.sh" "$build/packages"
+"$top/packaging/rpm-repo.sh" "$build/packages"
 [[ ${HBC_PREVIOUS:-1} == 0 ]] && exit 0
 mkdir -p "$build/packages/previous"
 for name in $names; do
 	build_arch "$name" "$build/packages/previous" "$version~prev"
 done
 "$top/packaging/apt-repo.sh" "$build/packages/previous"
+"$top/packaging/rpm-repo.sh" "$build/packages/previous"

@@ -7,7 +7,17 @@
 doc=$stage/usr/share/doc/$name
 install -d "$doc" "$stage/usr/share/lintian/overrides"
 install -m 0644 "$src/packaging/debian/copyright" "$doc/copyright"
-gzip -9n -c "$src/packaging/debian/changelog" >"$doc/changelog.Debian.gz"
+static_libs notices "$doc/linked-in"
+# the fleet build's own changelog entry: its version is not the distribution build's
+cat >"$work/changelog" <<CHANGELOG
+$name ($version-$release) stable; urgency=medium
+
+  * Fleet build of $name $version: one static loader per architecture, for
+    every release of it (packaging/README.md).
+
+ -- $(meta Maintainer)  $(date -u -R -d "@$SOURCE_DATE_EPOCH")
+CHANGELOG
+gzip -9n -c "$work/changelog" >"$doc/changelog.Debian.gz"
 install -m 0644 "$src/packaging/files/lintian-overrides" "$stage/usr/share/lintian/overrides/$name"
 normalize "$stage"
 
@@ -18,25 +28,8 @@ install -d "$stage/DEBIAN"
 for s in postinst prerm postrm; do
 	install -m 0755 "$src/packaging/files/deb-$s" "$stage/DEBIAN/$s"
 done
-# Static-Built-Using (Policy 7.8): the source packages of what a static loader links in,
-# i.e. every pinned sysroot package of this architecture that ships a static library
-# (packaging/sysroot-pins.txt: the C library, libgcc, libbpf, libelf, zlib, zstd).
-static_built_using() {
-	local deb fields srcname srcver
-	while read -r deb; do
-		[[ $(dpkg-deb -c "$deb" | grep -c '\.a$') != 0 ]] || continue	# (grep -q would cut the pipe)
-		fields=$(dpkg-deb -f "$deb" Package Source Version)
-		srcname=$(sed -n 's/^Source: \([^ ]*\).*/\1/p' <<<"$fields")
-		srcver=$(sed -n 's/^Source: [^ ]* (\(.*\))$/\1/p' <<<"$fields")
-		[[ -n $srcname ]] || srcname=$(sed -n 's/^Package: //p' <<<"$fields")
-		[[ -n $srcver ]] || srcver=$(sed -n 's/^Version: //p' <<<"$fields")
-		echo "$srcname (= $srcver)"
-	done < <("$src/ci/pins.py" fetch "$src/packaging/sysroot-pins.txt" "" "$arch") | LC_ALL=C sort -u | paste -sd, - | sed 's/,/, /g'
-}
-sbu=
-if ! readelf -d "$stage/usr/sbin/$name" 2>/dev/null | grep -q '(NEEDED)'; then
-	sbu=$(static_built_using) && [[ -n $sbu ]] || die "cannot name the sources linked into the static loader"
-fi
+# Static-Built-Using (Policy 7.8): the sources of what the static loader links in.
+sbu=$(static_libs built-using)
 
 cat >"$stage/DEBIAN/control" <<CONTROL
 Package: $name

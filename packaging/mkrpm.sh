@@ -4,20 +4,21 @@
 # The fleet .rpm from the same staged tree as the .deb (rpmbuild --target, no rebuild).
 . "$(dirname "$0")/stage.sh"
 
-# RPM distributions keep units in /usr/lib/systemd/system.
-if [[ -d $stage/lib/systemd ]]; then
-	install -d "$stage/usr/lib"
-	mv "$stage/lib/systemd" "$stage/usr/lib/"
-	rmdir "$stage/lib"
-fi
+[[ -f $stage/usr/lib/systemd/system/$name.service ]] ||
+	die "no $stage/usr/lib/systemd/system/$name.service: RPM distributions keep units there (-Dsystemdunitdir)"
 install -d "$stage/usr/share/licenses/$name"
 install -m 0644 "$src/packaging/debian/copyright" "$stage/usr/share/licenses/$name/copyright"
 # the texts of both licences the code is under (the copyright file names the files)
 install -m 0644 "$src/LICENSES/GPL-2.0-only.txt" "$src/LICENSES/BSD-2-Clause.txt" "$stage/usr/share/licenses/$name/"
+# the copyright files of what the static loader links in, and its Provides: bundled(...)
+static_libs notices "$stage/usr/share/licenses/$name/linked-in"
+bundled=$(static_libs bundled)
 normalize "$stage"
 
-# %files from the staged tree: config files are %config(noreplace), the rest plain.
-files=$(cd "$stage" && find . -type f -printf '/%P\n' | LC_ALL=C sort | sed \
+# %files from the staged tree: config files are %config(noreplace), the rest plain; the
+# package owns the directories that are its own (dnf remove leaves none behind).
+files=$(cd "$stage" && { find usr/share/licenses/$name -type d -printf '%%dir /%p\n'; find . -type f -printf '/%P\n'; } |
+	LC_ALL=C sort | sed \
 	-e 's|^/etc/.*|%config(noreplace) &|' \
 	-e 's|^/usr/share/licenses/.*|%license &|')
 changelog_date=$(date -u -d "@$SOURCE_DATE_EPOCH" '+%a %b %d %Y')
@@ -33,6 +34,7 @@ Group: $(meta RPM-Group)
 Packager: $(meta Maintainer)
 URL: $(meta URL)
 AutoReqProv: no
+$bundled
 
 %global debug_package %{nil}
 %global __os_install_post %{nil}

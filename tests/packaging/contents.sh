@@ -49,8 +49,8 @@ while read -r name debarch rpmarch triplet _; do
 
 	files=$(dpkg-deb -c "$deb" | awk '{print substr($6, 2)}' | grep -E '^/(etc|usr/sbin|usr/share/man)/.*[^/]$' | sort)
 	[[ $files == "$want_files" ]] && ok "$name: .deb holds loader, config, man page" || bad "$name: .deb files: $files"
-	dpkg-deb -c "$deb" | grep -q ' ./lib/systemd/system/hello-buffer-config.service$' \
-		&& ok "$name: .deb ships the systemd unit" || bad "$name: no systemd unit in the .deb"
+	dpkg-deb -c "$deb" | grep -q ' ./usr/lib/systemd/system/hello-buffer-config.service$' \
+		&& ok "$name: .deb ships the systemd unit in /usr/lib/systemd/system" || bad "$name: no systemd unit in the .deb"
 	cf=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)
 	[[ $cf == /etc/hello-buffer-config.conf ]] && ok "$name: conffile $cf" || bad "$name: conffiles: $cf"
 	rf=$(rpm -qp --configfiles "$rpm" 2>/dev/null)

@@ -7,7 +7,20 @@ spec=$SOURCE_ROOT/packaging/rpm/hello-buffer-config.spec
 meta() { sed -n "s/^$1: //p" "$SOURCE_ROOT/packaging/metadata.txt"; }
 
 v=$(dpkg-parsechangelog -l "$SOURCE_ROOT/packaging/debian/changelog" -S Version)
-[[ $v == "$HBC_VERSION-$REL" ]] && ok "debian/changelog version $v" || bad "debian/changelog $v, meson $HBC_VERSION-$REL"
+[[ ${v%-*} == "$HBC_VERSION" ]] && ok "debian/changelog version $v" || bad "debian/changelog $v, meson $HBC_VERSION"
+# The fleet packages' version is their own, and sorts above the distribution build's of the
+# same upstream version (apt and dnf prefer the fleet repository's) and below the next one.
+fleet=$HBC_VERSION-$REL next=${HBC_VERSION%.*}.$((${HBC_VERSION##*.} + 1))-1
+if [[ $fleet != "$v" ]] && dpkg --compare-versions "$fleet" gt "$v" && dpkg --compare-versions "$fleet" lt "$next"; then
+	ok "dpkg: $v < fleet $fleet < $next"
+else
+	bad "dpkg: fleet $fleet against distro $v and $next"
+fi
+rpmv() { rpm --eval "%{lua: local a, b = rpm.ver('$1'), rpm.ver('$2'); print(a < b and -1 or a == b and 0 or 1)}"; }
+for d in "$HBC_VERSION-1" "$HBC_VERSION-1.fc42" "$HBC_VERSION-1.el9"; do
+	[[ $(rpmv "$HBC_VERSION-$REL" "$d") == 1 && $(rpmv "$HBC_VERSION-$REL" "${next%-*}-1.fc42") == -1 ]] \
+		&& ok "rpm: $d < fleet $HBC_VERSION-$REL < ${next%-*}-1.fc42" || bad "rpm: fleet $HBC_VERSION-$REL against $d"
+done
 v=$(sed -n 's/^Version: *//p' "$spec")
 [[ $v == "$HBC_VERSION" ]] && ok "spec Version $v" || bad "spec Version $v, meson $HBC_VERSION"
 th=$(sed -n 's/^\.TH [^ ]* 8 "[^"]*" "\([^"]*\)".*/\1/p' "$SOURCE_ROOT/packaging/files/hello-buffer-config.8")

@@ -18,12 +18,12 @@ st=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Status} ${Version}' hel
 out=$("$root/usr/sbin/hello-buffer-config" --version 2>&1) && ok "installed loader runs: $(head -1 <<<"$out")" \
 	|| bad "installed loader: $out"
 grep -q 'ExecStart=/usr/sbin/hello-buffer-config --config /etc/hello-buffer-config.conf' \
-	"$root/lib/systemd/system/hello-buffer-config.service" && ok "unit runs the installed loader with the config" \
-	|| bad "unit ExecStart: $(grep ExecStart "$root/lib/systemd/system/hello-buffer-config.service")"
+	"$root/usr/lib/systemd/system/hello-buffer-config.service" && ok "unit runs the installed loader with the config" \
+	|| bad "unit ExecStart: $(grep ExecStart "$root/usr/lib/systemd/system/hello-buffer-config.service")"
 
 # The unit's command line parses the shipped config (then stops at the privilege or
 # BTF check, or runs: --check keeps it short).
-cmd=$(sed -n 's/^ExecStart=//p' "$root/lib/systemd/system/hello-buffer-config.service")
+cmd=$(sed -n 's/^ExecStart=//p' "$root/usr/lib/systemd/system/hello-buffer-config.service")
 cmd=${cmd//\/usr\/sbin\//$root/usr/sbin/}
 cmd=${cmd//\/etc\//$root/etc/}
 # shellcheck disable=SC2086
