@@ -11,7 +11,9 @@
 # Environment: BUILD_DIR (default build/), HBC_PACKAGES=0 to skip the packages,
 # HBC_PREVIOUS=0 to skip the previous release, SOURCE_DATE_EPOCH (default: the last
 # commit's time), HBC_REPO_KEY (the gpg key that signs the repositories; default: a
-# local RSA key kept in the cache, made on first use, fit for tests, not for fleets).
+# local RSA key kept in the cache, made on first use, fit for tests, not for fleets),
+# HBC_MAINTAINER ("Full Name <address>") and HBC_HOMEPAGE (a URL): the packages' Maintainer
+# and Homepage (default: packaging/metadata.txt's placeholders, *.invalid).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
@@ -51,6 +53,7 @@ build_arch() {
 	setup "$dir" --cross-file "$cross" --prefix=/usr -Dbuildtype=release \
 		-Dstatic_loader=true -Dpackages=true -Dtests=false -Dsanitizers=false -Dguest_tools="$tools" \
 		-Dprebuilt_bpf="$build/bpf" -Dsource_date_epoch="$SOURCE_DATE_EPOCH" -Dpackage_version="${3:-}" \
+		-Dpkg_maintainer="${HBC_MAINTAINER:-}" -Dpkg_homepage="${HBC_HOMEPAGE:-}" \
 		-Dsystemdunitdir=/usr/lib/systemd/system	# every release the fleet runs has a merged /usr
 	meson compile -C "$dir" >"$dir/compile.log" 2>&1 || { tail -40 "$dir/compile.log"; echo "ci/build.sh: building $name failed; log: $dir/compile.log" >&2; exit 1; }
 	cp "$dir"/packaging/*.deb "$dir"/packaging/*.rpm "$out/"

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # packaging/cross-file.sh NAME SYSROOT: print a meson cross file for arch NAME (a row of
-# arch/arches.txt): clang --target=<triplet> --sysroot, lld, pkg-config inside the sysroot.
+# arch/arches.txt): clang --target=<triplet> --sysroot, lld, pkg-config inside the sysroot,
+# the distribution's hardening flags (-z relro -z now, and the row's hardening column;
+# loader/meson.build adds _FORTIFY_SOURCE=3 and -fstack-protector-strong).
 # LLVM 19 (HBC_CROSS_LLVM) because lld 14 cannot link riscv64 (no linker relaxation).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 name=${1:?usage: cross-file.sh NAME SYSROOT} sysroot=${2:?usage: cross-file.sh NAME SYSROOT}
 machines=$(python3 "$top/arch/arches.py" get "$name" machines) || exit 2
 triplet=$(python3 "$top/arch/arches.py" get "$name" triplet) || exit 2
+hardening=$(python3 "$top/arch/arches.py" get "$name" hardening) || exit 2
+[[ $hardening == - ]] && hardening=
 cpu=${machines%%,*}
 case $cpu in	# meson's cpu_family names, where they differ from uname -m
 armv*l) family=arm ;;
@@ -27,7 +31,8 @@ strip = '$llvm/llvm-strip'
 pkgconfig = 'pkg-config'
 
 [built-in options]
-c_args = ['-ffile-prefix-map=$top=.']
+c_args = ['-ffile-prefix-map=$top=.'$(for f in ${hardening//,/ }; do printf ", '%s'" "$f"; done)]
+c_link_args = ['-Wl,-z,relro', '-Wl,-z,now']
 
 [properties]
 sys_root = sysroot

@@ -12,8 +12,8 @@ static_libs notices "$doc/linked-in"
 cat >"$work/changelog" <<CHANGELOG
 $name ($version-$release) stable; urgency=medium
 
-  * Fleet build of $name $version: one static loader per architecture, for
-    every release of it (packaging/README.md).
+  * Fleet build of $name $version: one static loader per
+    architecture, for every Debian release of it (packaging/README.md).
 
  -- $(meta Maintainer)  $(date -u -R -d "@$SOURCE_DATE_EPOCH")
 CHANGELOG

@@ -4,7 +4,7 @@ set -euo pipefail
 
 die() { echo "${0##*/}: $*" >&2; exit 1; }
 
-arch= build= src= version= release= output=
+arch= build= src= version= release= output= maintainer= homepage=
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--arch) arch=$2 ;;
@@ -14,6 +14,8 @@ while [[ $# -gt 0 ]]; do
 	--release) release=$2 ;;
 	--output) output=$2 ;;
 	--epoch) [[ -n $2 ]] && SOURCE_DATE_EPOCH=$2 ;;
+	--maintainer) maintainer=$2 ;;
+	--homepage) homepage=$2 ;;
 	*) die "unknown option $1" ;;
 	esac
 	shift 2
@@ -22,8 +24,16 @@ for v in arch build src version release output; do
 	[[ -n ${!v} ]] || die "--${v/build/build-dir} is required"
 done
 
-# meta FIELD: one field of packaging/metadata.txt (continuation lines kept for Description).
+[[ -z $maintainer || $maintainer =~ ^[^\<\>]+\ \<[^\<\>\ ]+@[^\<\>\ ]+\>$ ]] ||
+	die "maintainer '$maintainer' is not 'Full Name <address>' (HBC_MAINTAINER, -Dpkg_maintainer)"
+[[ -z $homepage || $homepage =~ ^https?://[^\ ]+$ ]] ||
+	die "homepage '$homepage' is not an http(s) URL (HBC_HOMEPAGE, -Dpkg_homepage)"
+
+# meta FIELD: one field of packaging/metadata.txt (continuation lines kept for Description);
+# Maintainer and URL are the builder's when set (-Dpkg_maintainer, -Dpkg_homepage).
 meta() {
+	[[ $1 == Maintainer && -n $maintainer ]] && { echo "$maintainer"; return; }
+	[[ $1 == URL && -n $homepage ]] && { echo "$homepage"; return; }
 	awk -v f="$1" '
 		/^#/ { next }
 		$0 ~ "^" f ": " { sub("^" f ": ", ""); print; on = 1; next }

@@ -28,6 +28,24 @@ while read -r name debarch rpmarch triplet _; do
 		[[ -n $want ]] || want="$(sed -n 's/^Source: \([^ ]*\)$/\1/p' <<<"$f") (= $(sed -n 's/^Version: //p' <<<"$f"))"
 		grep -qF "$want" <<<"$sbu" || bad "$name: Static-Built-Using lacks $want (pinned $pkg)"
 	done
+	# the licence notices of what is linked in: one copyright file per source named there, in
+	# both packages (the .rpm's as %license), the .rpm saying the same in Provides: bundled()
+	notices=$(dpkg-deb -c "$deb" | sed -n 's|.* ./usr/share/doc/hello-buffer-config/linked-in/\(.*\)\.copyright$|\1|p' | paste -sd' ' -)
+	[[ -n $names && $notices == "$names" ]] && ok "$name: .deb carries the copyright file of each: $notices" \
+		|| bad "$name: .deb notices '$notices', Static-Built-Using names '$names'"
+	lic=$(rpm -qp --qf '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' "$rpm" 2>/dev/null |
+		sed -n 's|^l /usr/share/licenses/hello-buffer-config/linked-in/\(.*\)\.copyright$|\1|p' | LC_ALL=C sort | paste -sd' ' -)
+	[[ $lic == "$names" ]] && ok "$name: .rpm carries them as %license" || bad "$name: .rpm %license notices '$lic', want '$names'"
+	bundled=$(rpm -qp --provides "$rpm" 2>/dev/null | sed -n 's/^bundled(\(.*\)) = .*/\1/p' | LC_ALL=C sort | paste -sd' ' -)
+	[[ $bundled == "$names" ]] && ok "$name: .rpm Provides: bundled() of each" || bad "$name: .rpm bundled() '$bundled', want '$names'"
+	# glibc's notice is the pinned libc6-dev's own copyright file, byte for byte
+	libc=$("$SOURCE_ROOT/ci/pins.py" fetch "$SOURCE_ROOT/packaging/sysroot-pins.txt" libc6-dev "$debarch")
+	if cmp -s <(dpkg-deb --fsys-tarfile "$libc" | tar -xO ./usr/share/doc/libc6-dev/copyright) \
+		<(dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/doc/hello-buffer-config/linked-in/glibc.copyright); then
+		ok "$name: linked-in/glibc.copyright is the pinned libc6-dev's copyright file"
+	else
+		bad "$name: linked-in/glibc.copyright differs from the pinned libc6-dev's"
+	fi
 	a=$(rpm -qp --qf '%{ARCH}' "$rpm" 2>/dev/null)
 	[[ $a == "$rpmarch" ]] && ok "$name: rpm ARCH $a" || bad "$name: .rpm ARCH $a, want $rpmarch"
 	dep=$(dpkg-deb -f "$deb" Depends Pre-Depends)
@@ -46,10 +64,17 @@ while read -r name debarch rpmarch triplet _; do
 	got=$(readelf -h "$bin" | sed -n 's/^ *Machine: *//p')
 	[[ $got == "$want" ]] && ok "$name: packaged ELF machine '$got'" || bad "$name: ELF machine '$got', want '$want'"
 	readelf -d "$bin" | grep -q NEEDED && bad "$name: loader has DT_NEEDED entries" || ok "$name: loader is static"
+	# hardening the cross file asks for (packaging/cross-file.sh): read-only relocations,
+	# and, in a static-pie, everything bound at start (-z now)
+	readelf -lW "$bin" | grep -q GNU_RELRO && ok "$name: loader has a GNU_RELRO segment" || bad "$name: no GNU_RELRO"
+	if readelf -dW "$bin" | grep -q 'PIE'; then
+		readelf -dW "$bin" | grep -qE 'FLAGS_1.*NOW' && ok "$name: static-pie loader, -z now (FLAGS_1 NOW)" \
+			|| bad "$name: static-pie loader without -z now: $(readelf -dW "$bin" | grep FLAGS)"
+	fi
 
 	files=$(dpkg-deb -c "$deb" | awk '{print substr($6, 2)}' | grep -E '^/(etc|usr/sbin|usr/share/man)/.*[^/]$' | sort)
 	[[ $files == "$want_files" ]] && ok "$name: .deb holds loader, config, man page" || bad "$name: .deb files: $files"
-	dpkg-deb -c "$deb" | grep -q ' ./usr/lib/systemd/system/hello-buffer-config.service$' \
+	[[ $(dpkg-deb -c "$deb") == *' ./usr/lib/systemd/system/hello-buffer-config.service'* ]] \
 		&& ok "$name: .deb ships the systemd unit in /usr/lib/systemd/system" || bad "$name: no systemd unit in the .deb"
 	cf=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)
 	[[ $cf == /etc/hello-buffer-config.conf ]] && ok "$name: conffile $cf" || bad "$name: conffiles: $cf"

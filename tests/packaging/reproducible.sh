@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Build the packages again from a copy of the tree in another directory, with the same
-# SOURCE_DATE_EPOCH: every .deb and .rpm must be byte-identical; print what differs.
+# SOURCE_DATE_EPOCH: every .deb must be byte-identical, every .rpm identical in all that
+# its signature covers (the signature itself holds its time: a second signing differs),
+# and the dnf repositories list the same packages; print what differs.
 source "$(dirname "$0")/lib.sh"
 # The timestamp the packages under test were built with (ci/build.sh records it).
 SOURCE_DATE_EPOCH=$(cat "$PKGDIR/SOURCE_DATE_EPOCH") || { bad "no $PKGDIR/SOURCE_DATE_EPOCH: run ci/build.sh"; done_testing; }
@@ -23,13 +25,37 @@ describe() { # PACKAGE: a listing that shows where two packages differ
 	       rpm -qp --qf '[%{FILEDIGESTS} %{FILENAMES}\n]' "$1" 2>/dev/null ;;
 	esac
 }
+# covered RPM: what an rpm signature covers, the header (whose digest rpm keeps beside the
+# signature) and through it the payload; with the digests verified, not only read
+covered() {
+	rpm -K --nosignature "$1" 2>&1 | grep -q ': digests OK$' || { echo "digests do not verify"; return; }
+	rpm -qp --nosignature --qf '%{SHA256HEADER} %{PAYLOADDIGEST}\n' "$1" 2>/dev/null
+}
+# listing REPO: the packages of every dnf repository, as dnf reads them (primary.xml)
+listing() {
+	python3 - "$1" <<'PY'
+import glob, gzip, os, sys, xml.etree.ElementTree as ET
+ns = {'c': 'http://linux.duke.edu/metadata/common'}
+for primary in sorted(glob.glob(os.path.join(sys.argv[1], '*', 'repodata', '*primary.xml.gz'))):
+    for p in ET.fromstring(gzip.decompress(open(primary, 'rb').read())).findall('c:package', ns):
+        v = p.find('c:version', ns).attrib
+        print(os.path.basename(os.path.dirname(os.path.dirname(primary))), p.find('c:name', ns).text,
+              p.find('c:arch', ns).text, v['epoch'], v['ver'], v['rel'], p.find('c:location', ns).attrib['href'],
+              p.find('c:time', ns).attrib['build'], p.find('c:size', ns).attrib['installed'])
+PY
+}
 for p in "$PKGDIR"/*.deb "$PKGDIR"/*.rpm; do
 	q=$tmp/elsewhere/out/packages/$(basename "$p")
 	if cmp -s "$p" "$q"; then
 		ok "$(basename "$p") is byte-identical ($(sha256sum "$p" | cut -c1-16)...)"
+	elif [[ $p == *.rpm && $(covered "$p") == "$(covered "$q")" && $(covered "$p") == *' '* ]]; then
+		ok "$(basename "$p"): identical but for the signature: header SHA-256 and payload digest $(covered "$p" | cut -c1-16)... (signed $(rpm -qp --qf '%{RSAHEADER:pgpsig}' "$p" 2>/dev/null | cut -d, -f2) and $(rpm -qp --qf '%{RSAHEADER:pgpsig}' "$q" 2>/dev/null | cut -d, -f2))"
 	else
 		bad "$(basename "$p") differs between $(dirname "$p") and $(dirname "$q"):"
 		diff <(describe "$p") <(describe "$q") | head -40
 	fi
 done
+a=$(listing "$PKGDIR/rpm") b=$(listing "$tmp/elsewhere/out/packages/rpm")
+[[ -n $a && $a == "$b" ]] && ok "the dnf repositories list the same $(wc -l <<<"$a") packages (name, EVR, arch, location, build time, size)" \
+	|| bad "the dnf repositories differ: $(diff <(echo "$a") <(echo "$b") | head -10)"
 done_testing
