@@ -17,7 +17,7 @@ normalize "$stage"
 
 # %files from the staged tree: config files are %config(noreplace), the rest plain; the
 # package owns the directories that are its own (dnf remove leaves none behind).
-files=$(cd "$stage" && { find usr/share/licenses/$name -type d -printf '%%dir /%p\n'; find . -type f -printf '/%P\n'; } |
+files=$(cd "$stage" && { find "usr/share/licenses/$name" -type d -printf '%%dir /%p\n'; find . -type f -printf '/%P\n'; } |
 	LC_ALL=C sort | sed \
 	-e 's|^/etc/.*|%config(noreplace) &|' \
 	-e 's|^/usr/share/licenses/.*|%license &|')

@@ -31,7 +31,11 @@ base_repo() {
 	mkdir -p "$b/root/bin" "$b/root/usr/bin" "$b/repo" "$b/top/SPECS"
 	cp "$busybox" "$b/root/bin/busybox"
 	ln -s busybox "$b/root/bin/sh"
-	printf '#!/bin/sh\necho "$*" >>/calls\n[ "$1" != is-active ] || echo active\n' >"$b/root/usr/bin/systemctl"
+	cat >"$b/root/usr/bin/systemctl" <<'STANDIN'
+#!/bin/sh
+echo "$*" >>/calls
+[ "$1" != is-active ] || echo active
+STANDIN
 	chmod 0755 "$b/root/usr/bin/systemctl"
 	cat >"$b/top/SPECS/base.spec" <<SPEC
 Name: hbc-test-base

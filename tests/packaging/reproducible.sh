@@ -31,19 +31,6 @@ covered() {
 	rpm -K --nosignature "$1" 2>&1 | grep -q ': digests OK$' || { echo "digests do not verify"; return; }
 	rpm -qp --nosignature --qf '%{SHA256HEADER} %{PAYLOADDIGEST}\n' "$1" 2>/dev/null
 }
-# listing REPO: the packages of every dnf repository, as dnf reads them (primary.xml)
-listing() {
-	python3 - "$1" <<'PY'
-import glob, gzip, os, sys, xml.etree.ElementTree as ET
-ns = {'c': 'http://linux.duke.edu/metadata/common'}
-for primary in sorted(glob.glob(os.path.join(sys.argv[1], '*', 'repodata', '*primary.xml.gz'))):
-    for p in ET.fromstring(gzip.decompress(open(primary, 'rb').read())).findall('c:package', ns):
-        v = p.find('c:version', ns).attrib
-        print(os.path.basename(os.path.dirname(os.path.dirname(primary))), p.find('c:name', ns).text,
-              p.find('c:arch', ns).text, v['epoch'], v['ver'], v['rel'], p.find('c:location', ns).attrib['href'],
-              p.find('c:time', ns).attrib['build'], p.find('c:size', ns).attrib['installed'])
-PY
-}
 for p in "$PKGDIR"/*.deb "$PKGDIR"/*.rpm; do
 	q=$tmp/elsewhere/out/packages/$(basename "$p")
 	if cmp -s "$p" "$q"; then
@@ -55,7 +42,8 @@ for p in "$PKGDIR"/*.deb "$PKGDIR"/*.rpm; do
 		diff <(describe "$p") <(describe "$q") | head -40
 	fi
 done
-a=$(listing "$PKGDIR/rpm") b=$(listing "$tmp/elsewhere/out/packages/rpm")
+listing=$(dirname "$0")/dnf_listing.py
+a=$(python3 "$listing" "$PKGDIR/rpm") b=$(python3 "$listing" "$tmp/elsewhere/out/packages/rpm")
 [[ -n $a && $a == "$b" ]] && ok "the dnf repositories list the same $(wc -l <<<"$a") packages (name, EVR, arch, location, build time, size)" \
 	|| bad "the dnf repositories differ: $(diff <(echo "$a") <(echo "$b") | head -10)"
 done_testing
