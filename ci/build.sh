@@ -52,7 +52,7 @@ build_arch() {
 	fi
 	setup "$dir" --cross-file "$cross" --prefix=/usr -Dbuildtype=release \
 		-Dstatic_loader=true -Dpackages=true -Dtests=false -Dsanitizers=false -Dguest_tools="$tools" \
-		-Dprebuilt_bpf="$build/bpf" -Dsource_date_epoch="$SOURCE_DATE_EPOCH" -Dpackage_version="${3:-}" \
+		-Dprebuilt_bpf="$build/bpf" -Dsource_date_epoch="$SOURCE_DATE_EPOCH" -Dpackage_version="${3:-}" -Dpkg_release="$release" \
 		-Dpkg_maintainer="${HBC_MAINTAINER:-}" -Dpkg_homepage="${HBC_HOMEPAGE:-}" \
 		-Dsystemdunitdir=/usr/lib/systemd/system	# every release the fleet runs has a merged /usr
 	meson compile -C "$dir" >"$dir/compile.log" 2>&1 || { tail -40 "$dir/compile.log"; echo "ci/build.sh: building $name failed; log: $dir/compile.log" >&2; exit 1; }
@@ -92,6 +92,8 @@ mkdir -p "$build/packages"
 echo "$SOURCE_DATE_EPOCH" >"$build/packages/SOURCE_DATE_EPOCH"
 repo_key
 version=$(meson introspect "$build" --projectinfo | python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
+# the fleet release (meson option pkg_release) is the main build's, which the tests read too
+release=$(meson introspect "$build" --buildoptions | python3 -c 'import json, sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "pkg_release"))')
 names=$(python3 "$top/arch/arches.py" rows name)
 for name in $names; do
 	build_arch "$name" "$build/packages"
