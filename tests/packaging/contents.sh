@@ -103,4 +103,34 @@ while read -r name debarch rpmarch triplet _; do
 		grep -q "sha256 $sum" <<<"$out" && ok "$name: carries $(basename "$o")" || bad "$name: lacks $(basename "$o") ($sum)"
 	done
 done < <(arch_rows)
+
+# The builder's Maintainer and Homepage (ci/build.sh: HBC_MAINTAINER, HBC_HOMEPAGE) reach both
+# formats; malformed ones stop the packaging step with the reason and write nothing.
+arch_build=$(dirname "$PKGDIR")/arch-$(arch_rows | awk -v m="$(uname -m)" '$5 == m { print $1 }')
+if [[ -d $arch_build ]]; then
+	who='Fleet Ops <ops@example.org>' home=https://fleet.example.org/hbc
+	for kind in deb rpm; do
+		a=$([[ $kind == deb ]] && dpkg --print-architecture || uname -m)
+		out=$tmp/builder.$kind
+		"$SOURCE_ROOT/packaging/mk$kind.sh" --arch "$a" --build-dir "$arch_build" --source-dir "$SOURCE_ROOT" \
+			--version "$HBC_VERSION" --release "$REL" --output "$out" --maintainer "$who" --homepage "$home" \
+			>"$tmp/builder.log" 2>&1 || { bad "mk$kind.sh with a builder's maintainer: $(tail -5 "$tmp/builder.log")"; continue; }
+		if [[ $kind == deb ]]; then
+			got="$(dpkg-deb -f "$out" Maintainer) $(dpkg-deb -f "$out" Homepage)"
+		else
+			got=$(rpm -qp --qf '%{PACKAGER} %{URL}' "$out" 2>/dev/null)
+		fi
+		[[ $got == "$who $home" ]] && ok ".$kind: the builder's Maintainer and Homepage: $got" || bad ".$kind: Maintainer/Homepage '$got'"
+	done
+	for bad_arg in "--maintainer ops@example.org" "--homepage ftp://example.org/"; do
+		# shellcheck disable=SC2086
+		"$SOURCE_ROOT/packaging/mkdeb.sh" --arch amd64 --build-dir "$arch_build" --source-dir "$SOURCE_ROOT" \
+			--version "$HBC_VERSION" --release "$REL" --output "$tmp/refused.deb" $bad_arg >"$tmp/refused.log" 2>&1
+		rc=$?
+		[[ $rc != 0 && ! -e $tmp/refused.deb ]] && grep -q "is not" "$tmp/refused.log" \
+			&& ok "refused: $bad_arg: $(cat "$tmp/refused.log")" || bad "$bad_arg: exit $rc: $(cat "$tmp/refused.log")"
+	done
+else
+	bad "no $arch_build (ci/build.sh builds it)"
+fi
 done_testing
