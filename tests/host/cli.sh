@@ -42,6 +42,12 @@ expect_run "--reload with another option" 2 "--reload PID goes alone" "$LOADER" 
 expect_run "--reload of no process" 2 "--reload 2147483647: no such process" "$LOADER" --reload 2147483647
 sleep 30 &
 sleeper=$!
+# $! is known at fork, the name 'sleep' only after the child's exec: wait for it (under load
+# the child may still be a copy of this shell, which the loader rightly names 'bash')
+for _ in $(seq 100); do
+	[[ $(cat "/proc/$sleeper/comm" 2>/dev/null) == sleep ]] && break
+	sleep 0.05
+done
 expect_run "--reload of another program" 2 "--reload $sleeper: that process runs 'sleep', not hello-buffer-config: not signalled" \
 	"$LOADER" --reload "$sleeper"
 kill -0 "$sleeper" 2>/dev/null && ok "... and it was not sent SIGHUP: still running" || bad "--reload killed 'sleep'"
