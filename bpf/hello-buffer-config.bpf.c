@@ -42,6 +42,14 @@
  */
 #undef PT_REGS_PARM1_CORE_SYSCALL
 #define PT_REGS_PARM1_CORE_SYSCALL(x) BPF_CORE_READ((const struct pt_regs *)(x), orig_a0)
+#elif defined(bpf_target_powerpc)
+/*
+ * powerpc keeps the system call's first argument in orig_gpr3 (gpr[3] becomes the return
+ * value), as libbpf's bpf_tracing.h reads it from 1.2 on; 1.1's reads gpr[3]. One access
+ * whatever the build machine's libbpf headers.
+ */
+#undef PT_REGS_PARM1_CORE_SYSCALL
+#define PT_REGS_PARM1_CORE_SYSCALL(x) BPF_CORE_READ((const struct pt_regs *)(x), orig_gpr3)
 #endif
 
 /*

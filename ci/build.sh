@@ -53,7 +53,7 @@ build_arch() {
 	setup "$dir" --cross-file "$cross" --prefix=/usr -Dbuildtype=release \
 		-Dstatic_loader=true -Dpackages=true -Dtests=false -Dsanitizers=false -Dguest_tools="$tools" \
 		-Dprebuilt_bpf="$build/bpf" -Dsource_date_epoch="$SOURCE_DATE_EPOCH" -Dpackage_version="${3:-}" -Dpkg_release="$release" \
-		-Dpkg_maintainer="${HBC_MAINTAINER:-}" -Dpkg_homepage="${HBC_HOMEPAGE:-}" \
+		-Dbpftool="$bpftool" -Dpkg_maintainer="${HBC_MAINTAINER:-}" -Dpkg_homepage="${HBC_HOMEPAGE:-}" \
 		-Dsystemdunitdir=/usr/lib/systemd/system	# every release the fleet runs has a merged /usr
 	meson compile -C "$dir" >"$dir/compile.log" 2>&1 || { tail -40 "$dir/compile.log"; echo "ci/build.sh: building $name failed; log: $dir/compile.log" >&2; exit 1; }
 	cp "$dir"/packaging/*.deb "$dir"/packaging/*.rpm "$out/"
@@ -83,7 +83,9 @@ repo_key() {
 install_missing "$top/ci/build-deps.txt" || exit 1
 SOURCE_DATE_EPOCH=$("$top/packaging/source-date-epoch.sh" "$top")
 export SOURCE_DATE_EPOCH
-setup "$build" "$@"
+# a bpftool that makes every row's skeleton, big-endian ones too (this machine's, or pinned)
+bpftool=$("$top/ci/bpftool.sh")
+setup "$build" -Dbpftool="$bpftool" "$@"
 meson compile -C "$build"
 [[ ${HBC_PACKAGES:-1} == 0 ]] && exit 0
 

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <byteswap.h>
+#include <stddef.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <linux/bpf.h>
@@ -17,15 +19,24 @@
 
 #define CORE_POISON 0xbad2310	/* the call libbpf puts where a relocation failed */
 
-/* The .BTF.ext header (the part up to the CO-RE relocations). */
-struct btf_ext_hdr {
-	__u16 magic;
-	__u8 version;
-	__u8 flags;
-	__u32 hdr_len;
-	__u32 func_info_off, func_info_len, line_info_off, line_info_len;
-	__u32 core_relo_off, core_relo_len;
-};
+/*
+ * The .BTF.ext header, up to the CO-RE relocations: magic (u16), version, flags (u8),
+ * then u32s: hdr_len, func_info off/len, line_info off/len, core_relo off/len. In the
+ * object's byte order: a big-endian object (s390x) has its magic byte-swapped here.
+ */
+#define BTF_EXT_MAGIC 0xeB9F
+#define EXT_HDR_LEN 4
+#define EXT_CORE_RELO_OFF 24
+#define EXT_CORE_RELO_LEN 28
+
+/* The u32 at @p of a section in the byte order @swap says. */
+static __u32 get32(const char *p, bool swap)
+{
+	__u32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return swap ? bswap_32(v) : v;
+}
 
 /* libbpf's names (core_relo_kind_str()), by enum bpf_core_relo_kind value */
 static const char *const kind_names[] = {
@@ -169,38 +180,49 @@ static int add_relo(struct hbc_relos *out, size_t *cap, const struct hbc_relo *r
 
 static int parse_relos(const char *ext, size_t len, const struct btf *btf, struct hbc_relos *out)
 {
-	const struct btf_ext_hdr *h = (const void *)ext;
 	size_t cap = 0, off, end;
-	__u32 rec;
+	__u32 rec, hdr_len, relo_off, relo_len;
+	__u16 magic;
+	bool swap;
 
-	if (len < sizeof(h->magic) + 6 || h->magic != 0xeB9F || h->hdr_len > len)
+	if (len < EXT_CORE_RELO_OFF)
 		return -EINVAL;
-	if (h->hdr_len < sizeof(*h) || !h->core_relo_len)
+	memcpy(&magic, ext, sizeof(magic));
+	if (magic != BTF_EXT_MAGIC && magic != bswap_16(BTF_EXT_MAGIC))
+		return -EINVAL;
+	swap = magic != BTF_EXT_MAGIC;
+	hdr_len = get32(ext + EXT_HDR_LEN, swap);
+	if (hdr_len > len)
+		return -EINVAL;
+	if (hdr_len < EXT_CORE_RELO_LEN + sizeof(__u32))
+		return 0;	/* a header from before CO-RE relocations */
+	relo_off = get32(ext + EXT_CORE_RELO_OFF, swap);
+	relo_len = get32(ext + EXT_CORE_RELO_LEN, swap);
+	if (!relo_len)
 		return 0;	/* no CO-RE relocations */
-	off = (size_t)h->hdr_len + h->core_relo_off;
-	end = off + h->core_relo_len;
-	if (end > len || h->core_relo_len < sizeof(rec))
+	off = (size_t)hdr_len + relo_off;
+	end = off + relo_len;
+	if (end > len || relo_len < sizeof(rec))
 		return -EINVAL;
-	memcpy(&rec, ext + off, sizeof(rec));
+	rec = get32(ext + off, swap);
 	if (rec < sizeof(struct bpf_core_relo))
 		return -EINVAL;
 	for (off += sizeof(rec); off + 8 <= end;) {
-		__u32 sec[2];	/* name offset, records */
+		__u32 sec_name = get32(ext + off, swap), n = get32(ext + off + 4, swap);
 
-		memcpy(sec, ext + off, sizeof(sec));
-		off += sizeof(sec);
-		if ((size_t)sec[1] * rec > end - off)
+		off += 8;
+		if ((size_t)n * rec > end - off)
 			return -EINVAL;
-		for (__u32 i = 0; i < sec[1]; i++, off += rec) {
-			struct bpf_core_relo cr;
+		for (__u32 i = 0; i < n; i++, off += rec) {
+			const char *c = ext + off;	/* struct bpf_core_relo: four u32s */
 			struct hbc_relo r = {};
 
-			memcpy(&cr, ext + off, sizeof(cr));
-			snprintf(r.section, sizeof(r.section), "%s", btf__name_by_offset(btf, sec[0]));
-			snprintf(r.access, sizeof(r.access), "%s", btf__name_by_offset(btf, cr.access_str_off));
-			r.insn = cr.insn_off / sizeof(struct bpf_insn);
-			r.kind = cr.kind;
-			r.type_id = cr.type_id;
+			snprintf(r.section, sizeof(r.section), "%s", btf__name_by_offset(btf, sec_name));
+			snprintf(r.access, sizeof(r.access), "%s",
+				 btf__name_by_offset(btf, get32(c + offsetof(struct bpf_core_relo, access_str_off), swap)));
+			r.insn = get32(c + offsetof(struct bpf_core_relo, insn_off), swap) / sizeof(struct bpf_insn);
+			r.kind = get32(c + offsetof(struct bpf_core_relo, kind), swap);
+			r.type_id = get32(c + offsetof(struct bpf_core_relo, type_id), swap);
 			describe(btf, &r, r.spec, sizeof(r.spec));
 			if (add_relo(out, &cap, &r))
 				return -ENOMEM;
@@ -282,6 +304,10 @@ void hbc_core_explain(const struct hbc_relo *r, const struct btf *local, const s
 			const char *mname = btf__name_by_offset(local, m->name_off);
 			const struct btf_type *tt = btf__type_by_id(target, tid);
 
+			if (!*mname) {	/* an anonymous member: libbpf looks through it, in both */
+				lid = btf__resolve_type(local, m->type);
+				continue;
+			}
 			tid = member_type(target, tid, mname);
 			if (tid < 0) {
 				snprintf(buf, len, "%s %s has no member '%s'", kind_word(tt),

@@ -11,10 +11,12 @@ name=${1:?usage: cross-file.sh NAME SYSROOT} sysroot=${2:?usage: cross-file.sh N
 machines=$(python3 "$top/arch/arches.py" get "$name" machines) || exit 2
 triplet=$(python3 "$top/arch/arches.py" get "$name" triplet) || exit 2
 hardening=$(python3 "$top/arch/arches.py" get "$name" hardening) || exit 2
+endian=$(python3 "$top/arch/arches.py" get "$name" endian) || exit 2
 [[ $hardening == - ]] && hardening=
 cpu=${machines%%,*}
 case $cpu in	# meson's cpu_family names, where they differ from uname -m
 armv*l) family=arm ;;
+ppc64le) family=ppc64 ;;
 *) family=$cpu ;;
 esac
 llvm=${HBC_CROSS_LLVM:-/usr/lib/llvm-19/bin}
@@ -42,5 +44,5 @@ pkg_config_libdir = [sysroot + '/usr/lib/$triplet/pkgconfig', sysroot + '/usr/sh
 system = 'linux'
 cpu_family = '$family'
 cpu = '$cpu'
-endian = 'little'
+endian = '$endian'
 INI

@@ -21,32 +21,34 @@ MODIFIERS = {8, 9, 10, 11, 18}  # typedef, volatile, const, restrict, type_tag
 
 
 def sections(data):
-    """ELF64 little-endian section headers -> {name: bytes}."""
-    if data[:4] != b'\x7fELF' or data[4] != 2 or data[5] != 1:
-        raise SystemExit('not a 64-bit little-endian ELF object')
-    shoff, = struct.unpack_from('<Q', data, 0x28)
-    shentsize, shnum, shstrndx = struct.unpack_from('<HHH', data, 0x3a)
-    hdrs = [struct.unpack_from('<IIQQQQIIQQ', data, shoff + i * shentsize) for i in range(shnum)]
+    """ELF64 section headers -> ({name: bytes}, the byte order as struct writes it)."""
+    if data[:4] != b'\x7fELF' or data[4] != 2 or data[5] not in (1, 2):
+        raise SystemExit('not a 64-bit ELF object')
+    e = '<' if data[5] == 1 else '>'  # EI_DATA: ELFDATA2LSB, ELFDATA2MSB (s390x)
+    shoff, = struct.unpack_from(e + 'Q', data, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from(e + 'HHH', data, 0x3a)
+    hdrs = [struct.unpack_from(e + 'IIQQQQIIQQ', data, shoff + i * shentsize) for i in range(shnum)]
     stroff, strsize = hdrs[shstrndx][4], hdrs[shstrndx][5]
     names = data[stroff:stroff + strsize]
     out = {}
     for h in hdrs:
         name = names[h[0]:names.index(b'\0', h[0])].decode()
         out[name] = data[h[4]:h[4] + h[5]]
-    return out
+    return out, e
 
 
 class BTF:
-    def __init__(self, blob):
+    def __init__(self, blob, e):
+        self.e = e  # the object's byte order, for struct
         magic, _, _, hdr_len, type_off, type_len, str_off, str_len = \
-            struct.unpack_from('<HBBIIIII', blob, 0)
+            struct.unpack_from(e + 'HBBIIIII', blob, 0)
         if magic != 0xeB9F:
             raise SystemExit('.BTF has a bad magic')
         self.strs = blob[hdr_len + str_off:hdr_len + str_off + str_len]
         self.types = [None]
         pos, end = hdr_len + type_off, hdr_len + type_off + type_len
         while pos < end:
-            name_off, info, size_type = struct.unpack_from('<III', blob, pos)
+            name_off, info, size_type = struct.unpack_from(e + 'III', blob, pos)
             kind, vlen = (info >> 24) & 0x1f, info & 0xffff
             fixed, per = EXTRA.get(kind, (0, 0))
             extra = blob[pos + 12:pos + 12 + fixed + per * vlen]
@@ -72,12 +74,12 @@ class BTF:
         for i in idx[1:]:
             kind, _, _, _, extra = self.types[tid]
             if kind in (STRUCT, UNION):
-                m_name, m_type, _ = struct.unpack_from('<III', extra, 12 * i)
+                m_name, m_type, _ = struct.unpack_from(self.e + 'III', extra, 12 * i)
                 out += '.' + self.str(m_name)
                 tid = self.resolve(m_type)
             elif kind == ARRAY:
                 out += '[%d]' % i
-                tid = self.resolve(struct.unpack_from('<I', extra, 0)[0])
+                tid = self.resolve(struct.unpack_from(self.e + 'I', extra, 0)[0])
             else:
                 out += ':%d' % i
         return out
@@ -85,26 +87,26 @@ class BTF:
 
 def relocs(path):
     with open(path, 'rb') as f:
-        secs = sections(f.read())
+        secs, e = sections(f.read())
     for need in ('.BTF', '.BTF.ext'):
         if need not in secs:
             raise SystemExit('%s: no %s section' % (path, need))
-    btf, ext = BTF(secs['.BTF']), secs['.BTF.ext']
-    _, _, _, hdr_len = struct.unpack_from('<HBBI', ext, 0)
+    btf, ext = BTF(secs['.BTF'], e), secs['.BTF.ext']
+    _, _, _, hdr_len = struct.unpack_from(e + 'HBBI', ext, 0)
     if hdr_len < 32:
         return []
-    core_off, core_len = struct.unpack_from('<II', ext, 24)
+    core_off, core_len = struct.unpack_from(e + 'II', ext, 24)
     pos = hdr_len + core_off
     end = pos + core_len
-    rec_size, = struct.unpack_from('<I', ext, pos)
+    rec_size, = struct.unpack_from(e + 'I', ext, pos)
     pos += 4
     out = []
     while pos < end:
-        sec_off, num = struct.unpack_from('<II', ext, pos)
+        sec_off, num = struct.unpack_from(e + 'II', ext, pos)
         pos += 8
         sec = btf.str(sec_off)
         for _ in range(num):
-            _, tid, spec_off, kind = struct.unpack_from('<IIII', ext, pos)
+            _, tid, spec_off, kind = struct.unpack_from(e + 'IIII', ext, pos)
             pos += rec_size
             out.append((sec, btf.access(tid, btf.str(spec_off)), KINDS[kind]))
     return out

@@ -12,6 +12,10 @@
 #define EXIT_GROUP_0 "li a7, 94\n\tli a0, 0\n\tecall\n\tebreak"
 #elif defined(__arm__)
 #define EXIT_GROUP_0 "mov r7, #248\n\tmov r0, #0\n\tsvc #0\n\tudf #0"
+#elif defined(__powerpc64__)
+#define EXIT_GROUP_0 "li 0, 234\n\tli 3, 0\n\tsc\n\ttrap"
+#elif defined(__s390x__)
+#define EXIT_GROUP_0 "lghi %r2, 0\n\tsvc 248\n\t.short 0"
 #endif
 
 #if defined(HBC_NOOP_START) && defined(EXIT_GROUP_0)
