@@ -45,8 +45,9 @@ m=$(description meta)
 	|| bad "debian/control's description differs: $(diff <(echo "$m") <(description control) | head -5)"
 [[ $(description spec) == "$m" ]] && ok "the spec's %description is metadata's" \
 	|| bad "the spec's %description differs: $(diff <(echo "$m") <(description spec) | head -5)"
-grep -q 'armv7l' <<<"$m" && ok "the description names every architecture the loader carries (armv7l too)" \
-	|| bad "the description misses armv7l"
+missing=$(arch_rows | while read -r _ _ _ _ machine; do grep -qw -- "$machine" <<<"$m" || echo "$machine"; done)
+[[ -z $missing ]] && ok "the description names every architecture the loader carries ($(arch_rows | awk '{print $5}' | paste -sd' ' -))" \
+	|| bad "the description misses $missing"
 
 # Work on a copy: the source tree stays clean.
 src=$tmp/hello-buffer-config-$HBC_VERSION
