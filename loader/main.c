@@ -242,15 +242,23 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 static void print_version(void)
 {
+	int name_w = 0, machine_w = 0;
+
 	printf(PROG " %s\n", HBC_VERSION);
 	printf("libbpf %u.%u\n", libbpf_major_version(), libbpf_minor_version());
+	for (size_t i = 0; i < hbc_objects_count; i++) {	/* the columns' widths */
+		int n = (int)strlen(hbc_objects[i]->name), m = (int)strlen(hbc_objects[i]->machines[0]);
+
+		name_w = n > name_w ? n : name_w;
+		machine_w = m > machine_w ? m : machine_w;
+	}
 	for (size_t i = 0; i < hbc_objects_count; i++) {
 		const struct hbc_object *o = hbc_objects[i];
 
 		size_t bytes = 0;
 
-		printf("object %-6s machine %-8s %6zu bytes  sha256 %s\n", o->name, o->machines[0],
-		       o->size, o->sha256);
+		printf("object %-*s machine %-*s %6zu bytes  sha256 %s\n", name_w, o->name, machine_w,
+		       o->machines[0], o->size, o->sha256);
 		for (size_t k = 0; k < o->btfs_count; k++)
 			bytes += o->btfs[k].size;
 		if (o->btfs_count)
