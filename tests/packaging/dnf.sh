@@ -96,6 +96,18 @@ refused() {
 		bad "$2: want a refusal matching '$3', nothing installed; dnf said: $(tail -5 "$tmp/dnf.log"); installed: $(installed "$1")"
 	fi
 }
+# refusals WHAT DIR GPGKEY META PACKAGES: in a new root $r, the repository DIR with GPGKEY is
+# refused at its metadata (repo_gpgcheck=1, dnf saying META), then at its packages
+# (repo_gpgcheck=0 gpgcheck=1, dnf saying PACKAGES)
+refusals() {
+	root "$r"
+	repo "$r" hello-buffer-config "$2" "$3"
+	dnf_in "$r" install hello-buffer-config
+	refused "$r" "$1, repo_gpgcheck=1" "$4"
+	repo "$r" hello-buffer-config "$2" "$3" 1 0
+	dnf_in "$r" install hello-buffer-config
+	refused "$r" "$1, repo_gpgcheck=0 gpgcheck=1" "$5"
+}
 # unsigned_copy SRC DST: the repository without any signature, metadata made anew
 unsigned_copy() {
 	rm -rf "$2"
@@ -130,23 +142,12 @@ while read -r name _ rpmarch _; do
 	[[ $rpmarch == "$host" ]] || forcearch=$rpmarch
 	r=$tmp/root-$name
 
-	# the repository, but gpgkey= names another key: its metadata, then its packages
-	root "$r"
-	repo "$r" hello-buffer-config "$cur" "$tmp/other.asc"
-	dnf_in "$r" install hello-buffer-config
-	refused "$r" "$name: another key, repo_gpgcheck=1" 'repomd.xml GPG signature verification error'
-	repo "$r" hello-buffer-config "$cur" "$tmp/other.asc" 1 0
-	dnf_in "$r" install hello-buffer-config
-	refused "$r" "$name: another key, repo_gpgcheck=0 gpgcheck=1" 'not correct for this package|Public key for .* is not installed'
-	# an unsigned copy: metadata (repo_gpgcheck), then packages (gpgcheck)
+	# the repository, but gpgkey= names another key; an unsigned copy
+	refusals "$name: another key" "$cur" "$tmp/other.asc" 'repomd.xml GPG signature verification error' \
+		'not correct for this package|Public key for .* is not installed'
 	unsigned_copy "$cur" "$tmp/unsigned-$name"
-	root "$r"
-	repo "$r" hello-buffer-config "$tmp/unsigned-$name" "$key"
-	dnf_in "$r" install hello-buffer-config
-	refused "$r" "$name: unsigned copy, repo_gpgcheck=1" 'GPG verification is enabled, but GPG signature is not available'
-	repo "$r" hello-buffer-config "$tmp/unsigned-$name" "$key" 1 0
-	dnf_in "$r" install hello-buffer-config
-	refused "$r" "$name: unsigned copy, repo_gpgcheck=0 gpgcheck=1" 'is not signed'
+	refusals "$name: unsigned copy" "$tmp/unsigned-$name" "$key" \
+		'GPG verification is enabled, but GPG signature is not available' 'is not signed'
 
 	# the previous release from its signed repository, our key only
 	root "$r"

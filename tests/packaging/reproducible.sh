@@ -35,8 +35,8 @@ for p in "$PKGDIR"/*.deb "$PKGDIR"/*.rpm; do
 	q=$tmp/elsewhere/out/packages/$(basename "$p")
 	if cmp -s "$p" "$q"; then
 		ok "$(basename "$p") is byte-identical ($(sha256sum "$p" | cut -c1-16)...)"
-	elif [[ $p == *.rpm && $(covered "$p") == "$(covered "$q")" && $(covered "$p") == *' '* ]]; then
-		ok "$(basename "$p"): identical but for the signature: header SHA-256 and payload digest $(covered "$p" | cut -c1-16)... (signed $(rpm -qp --qf '%{RSAHEADER:pgpsig}' "$p" 2>/dev/null | cut -d, -f2) and $(rpm -qp --qf '%{RSAHEADER:pgpsig}' "$q" 2>/dev/null | cut -d, -f2))"
+	elif [[ $p == *.rpm ]] && cp=$(covered "$p") && [[ $cp == "$(covered "$q")" && $cp == *' '* ]]; then
+		ok "$(basename "$p"): identical but for the signature: header SHA-256 and payload digest ${cp:0:16}... (signed $(rpm -qp --qf '%{RSAHEADER:pgpsig}' "$p" 2>/dev/null | cut -d, -f2) and $(rpm -qp --qf '%{RSAHEADER:pgpsig}' "$q" 2>/dev/null | cut -d, -f2))"
 	else
 		bad "$(basename "$p") differs between $(dirname "$p") and $(dirname "$q"):"
 		diff <(describe "$p") <(describe "$q") | head -40
