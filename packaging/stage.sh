@@ -60,11 +60,9 @@ if readelf -d "$loader_path" | grep -q '(NEEDED)'; then
 fi
 find "$stage/usr/share/man" -type f -name '*.[0-9]' -exec gzip -9n {} +
 
-# static_libs built-using|bundled|notices DIR: what a static loader links in, for this
-# package's architecture (tools/static-libs.py, from packaging/sysroot-pins.txt); nothing
-# for a dynamic one.
+# static_libs built-using|bundled|notices DIR: what the static loader links in, for this
+# package's architecture (tools/static-libs.py, from packaging/sysroot-pins.txt).
 static_libs() {
-	readelf -d "$loader_path" 2>/dev/null | grep -q '(NEEDED)' && return 0
 	local debarch
 	debarch=$(python3 "$src/arch/arches.py" get "$arch" debarch) || die "no row of arch/arches.txt for $arch"
 	"$src/tools/static-libs.py" "$src/packaging/sysroot-pins.txt" "$debarch" "$@" ||

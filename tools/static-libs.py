@@ -14,12 +14,12 @@ from hbc import staticlibs
 from hbc.errors import HbcError
 
 
-def notices(pins, debarch, libs, out):
+def notices(debs, libs, out):
     os.makedirs(out, exist_ok=True)
     for lib in libs:
         path = os.path.join(out, f'{lib.source}.copyright')
         with open(path + '.tmp', 'w') as f:
-            f.write(staticlibs.copyright_text(pins, debarch, lib))
+            f.write(staticlibs.copyright_text(debs, lib))
         os.replace(path + '.tmp', path)
 
 
@@ -34,13 +34,14 @@ def main(argv):
     if (a.what == 'notices') != bool(a.dir):
         ap.error('notices takes a DIR, the others none')
     try:
-        libs = staticlibs.linked(a.pins, a.debarch)
+        debs = staticlibs.pinned(a.pins, a.debarch)
+        libs = staticlibs.linked(debs)
         if a.what == 'built-using':
             print(staticlibs.built_using(libs))
         elif a.what == 'bundled':
             print('\n'.join(f'Provides: bundled({l.source}) = {staticlibs.upstream(l.version)}' for l in libs))
         else:
-            notices(a.pins, a.debarch, libs, a.dir)
+            notices(debs, libs, a.dir)
     except HbcError as e:
         sys.exit(f'static-libs.py: {e}')
 

@@ -32,17 +32,18 @@ def _fields(deb):
     return f['Package'], m.group(1), m.group(2) or f['Version']
 
 
-def _pinned(pins_path, debarch):
+def pinned(pins_path, debarch):
+    """{package: verified .deb} of the DEBARCH rows of the pin file."""
     rows = [r for r in pinfile.read_pins(pins_path)[0] if r.arch == debarch]
     if not rows:
         raise ConfigError(f'{pins_path} has no {debarch} rows: add them with ci/pins.py add')
     return dict(zip((r.package for r in rows), pinfile.fetch(rows, pins_path)))
 
 
-def linked(pins_path, debarch):
-    """One Linked per Debian source that a pinned DEBARCH package with a .a comes from."""
+def linked(debs):
+    """One Linked per Debian source that a package of DEBS (pinned()) with a .a comes from."""
     out = {}
-    for package, deb in _pinned(pins_path, debarch).items():
+    for package, deb in debs.items():
         if any(p.endswith('.a') for p in _listing(deb)):
             package, source, version = _fields(deb)
             out.setdefault(source, Linked(source, version, deb, package))
@@ -58,10 +59,9 @@ def built_using(libs):
     return ', '.join(f'{l.source} (= {l.version})' for l in libs)
 
 
-def copyright_text(pins_path, debarch, lib):
+def copyright_text(debs, lib):
     """LIB's /usr/share/doc/PACKAGE/copyright; where that directory is a link to another
-    package's (libgcc-16-dev -> gcc-16-base), the copyright of that pinned package."""
-    debs = _pinned(pins_path, debarch)
+    package's (libgcc-16-dev -> gcc-16-base), the copyright of that package of DEBS."""
     deb, package = lib.deb, lib.package
     for _ in range(3):
         doc = f'./usr/share/doc/{package}'
@@ -77,5 +77,5 @@ def copyright_text(pins_path, debarch, lib):
             break
         package = os.path.basename(target)
         deb = debs[package]
-    raise ConfigError(f'no copyright file for {lib.source} ({lib.package}) among the {debarch} pins of '
-                      f'{pins_path}: pin the package that holds it (ci/pins.py add)')
+    raise ConfigError(f'no copyright file for {lib.source} ({lib.package}) among the pinned packages of its '
+                      f'architecture: pin the package that holds it (ci/pins.py add)')
