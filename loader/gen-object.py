@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 """Write the C adapter for one architecture's skeleton (loader/object.c.in),
 filling in the embedded object's size and SHA-256, and the minimal BTFs it carries for
-kernels without BTF (--min-btf DIR: DIR/index.txt, written by ci/vmlinux.py min-btf)."""
+kernels without BTF (--min-btf DIR: the "embedded" entries of DIR/index.txt, written by
+ci/vmlinux.py min-btf)."""
 import argparse
 import hashlib
 import pathlib
@@ -19,11 +20,11 @@ def min_btfs(name, directory):
     if not directory:
         return '', 'NULL', 0
     try:
-        rows = btfindex.read(directory)
+        rows = btfindex.embedded(directory)
     except btfindex.Stale as e:
         raise SystemExit(f'gen-object.py: {e}; regenerate with ci/vmlinux.py min-btf {name}')
     out, entries, arrays = [], [], {}  # releases with identical BTF share one array
-    for release, suite, package, version, _deb_sha, btf_sha, _size, _path, blob in rows:
+    for release, suite, package, version, _deb_sha, _kind, btf_sha, _size, _path, blob in rows:
         if btf_sha not in arrays:
             arrays[btf_sha] = f'btf_{name}_{len(arrays)}'
             out.append(f'static const unsigned char {arrays[btf_sha]}[] = {{ {",".join(map(str, blob))} }};')

@@ -14,6 +14,8 @@
 
 const char *hbc_btf_parse_error(int err)
 {
+	if (err == EOPNOTSUPP)	/* libbpf's btf_parse_hdr() */
+		return "BTF of the other byte order with a header this libbpf cannot read (not 24 bytes)";
 	return err < __LIBBPF_ERRNO__START ? strerror(err) : "neither raw BTF nor an ELF file";
 }
 

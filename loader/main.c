@@ -93,8 +93,9 @@ static void usage(FILE *out)
 		"                       ELF with .BTF); exit 0 all resolved, 1 not, 2 bad input, 3 the\n"
 		"                       check could not run. Needs root (libbpf probes this kernel;\n"
 		"                       nothing stays loaded), not BTF\n"
-		"      --arch NAME      with --check-btf: the object of NAME (x86, arm64, riscv, arm, or a\n"
-		"                       uname -m value) instead of this machine's\n"
+		"      --arch NAME      with --check-btf: the object NAME, or the one for machine NAME\n"
+		"                       (a uname -m value), as --version lists them, instead of this\n"
+		"                       machine's\n"
 		"      --btf FILE       the kernel's types from FILE (raw BTF or an ELF with .BTF)\n"
 		"                       instead of " HBC_KERNEL_BTF " or the BTF this build carries\n"
 		"                       for kernels without it\n"
@@ -262,7 +263,8 @@ static void print_version(void)
 		for (size_t k = 0; k < o->btfs_count; k++)
 			bytes += o->btfs[k].size;
 		if (o->btfs_count)
-			printf("  btf for %zu kernel releases without BTF (%zu bytes)\n", o->btfs_count, bytes);
+			printf("  btf for %zu kernel release%s without BTF (%zu bytes)\n", o->btfs_count,
+			       o->btfs_count == 1 ? "" : "s", bytes);
 	}
 }
 

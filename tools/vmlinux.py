@@ -8,12 +8,14 @@
   ci/vmlinux.py update --verify [NAME...]   offline: headers match PROVENANCE, PROVENANCE
                                             vmlinux/pins.txt
   ci/vmlinux.py min-btf [--object FILE] [NAME...]
-                                            the minimal BTFs of the rows whose btf column
-                                            is "embedded", one per kernel of the corpus
+                                            for every corpus kernel of each row (all by
+                                            default): its own BTF, or else the minimal BTF
+                                            the loader embeds for it
   ci/vmlinux.py min-btf --verify [NAME...]  offline: files match index.txt, index.txt the
                                             corpus
 
-min-btf's object defaults to build/bpf/hello_<NAME>.bpf.o (ci/build.sh makes it)."""
+min-btf's object defaults to build/bpf/hello_<NAME>.bpf.o (ci/build.sh makes it); it is
+needed only for an architecture with a kernel without BTF."""
 import argparse
 import os
 import sys
@@ -39,26 +41,24 @@ def parse(argv):
     return a
 
 
-def selected(names, only_embedded):
+def selected(names):
     table = arches.rows()
     for name in names:
         arches.find(name, table)  # an unknown name is an error, not an empty run
-    return [r for r in table if (not names or r['name'] in names) and (not only_embedded or r['btf'] == 'embedded')]
+    return [r for r in table if not names or r['name'] in names]
 
 
 def main(argv):
     a = parse(argv)
     try:
-        for row in selected(a.names, a.command == 'min-btf'):
+        for row in selected(a.names):
             if a.command == 'update':
                 (vmlinux.verify if a.verify else vmlinux.generate)(row)
             elif a.verify:
                 minbtf.verify(row)
             else:
                 obj = a.object or os.path.join(TOP, 'build', 'bpf', f'hello_{row["name"]}.bpf.o')
-                if not os.path.exists(obj):
-                    raise HbcError(f'no {obj}: run ci/build.sh first, or give --object FILE')
-                minbtf.generate(row, obj)
+                minbtf.generate(row, obj if os.path.exists(obj) else None)
     except (HbcError, arches.TableError, OSError) as e:
         print(f'vmlinux.py: {e}', file=sys.stderr)
         return 1

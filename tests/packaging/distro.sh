@@ -49,6 +49,18 @@ missing=$(arch_rows | while read -r _ _ _ _ machine; do grep -qw -- "$machine" <
 [[ -z $missing ]] && ok "the description names every architecture the loader carries ($(arch_rows | awk '{print $5}' | paste -sd' ' -))" \
 	|| bad "the description misses $missing"
 
+# the architectures a distribution builds it for are the table's (a new row must be added
+# to these static files, which a distribution's tools read without our table)
+sorted_words() { tr ' ' '\n' | sed '/^$/d' | sort | paste -sd' ' -; }
+want=$(arch_rows | awk '{print $2}' | sorted_words)
+got=$(sed -n 's/^Architecture: //p' "$SOURCE_ROOT/packaging/debian/control" | sorted_words)
+[[ $got == "$want" ]] && ok "debian/control Architecture is the table's debarch list ($got)" \
+	|| bad "debian/control Architecture '$got', arch/arches.txt has '$want'"
+want=$(arch_rows | awk '{print $3}' | sorted_words)
+got=$(sed -n 's/^ExclusiveArch: *//p' "$spec" | sorted_words)
+[[ $got == "$want" ]] && ok "the spec's ExclusiveArch is the table's rpmarch list ($got)" \
+	|| bad "the spec's ExclusiveArch '$got', arch/arches.txt has '$want'"
+
 # Work on a copy: the source tree stays clean.
 src=$tmp/hello-buffer-config-$HBC_VERSION
 mkdir -p "$src"

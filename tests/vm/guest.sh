@@ -4,8 +4,8 @@
 # systemd as PID 1. Every assertion is a console line the host parses, tagged with the
 # run's nonce: the protocol is described once, in tools/hbc/vm/verdict.py.
 # /hbc/env (from the host: tools/hbc/vm/overlay.py, guest_env): HBC_NONCE, HBC_PKG,
-# HBC_OBJECT (arch table name), HBC_MACHINES (its uname -m values), HBC_BTF (its btf
-# column), HBC_VERSION and HBC_PREVIOUS (the package versions of the repositories
+# HBC_OBJECT (arch table name), HBC_MACHINES (its uname -m values), HBC_BTF (where this
+# kernel's BTF comes from), HBC_VERSION and HBC_PREVIOUS (the package versions of the repositories
 # /hbc/repo and /hbc/repo-prev), HBC_STEP_TIMEOUT (seconds per step), HBC_GUEST_TIMEOUT
 # (for the whole test: run.sh), HBC_AUTOPKGTEST (1: the root has autopkgtest).
 # /hbc/tools: this architecture's tests/tools (exec-kinds, noop), from ci/build.sh.
@@ -79,8 +79,8 @@ expect "uname -m $m is a machine of $HBC_OBJECT ($HBC_MACHINES)" grep -qx "$m" <
 expect "systemd is PID 1 ($(readlink /proc/1/exe))" test "$(readlink /proc/1/exe)" = "$(readlink -f /lib/systemd/systemd)"
 systemctl --failed --no-legend --plain | sed 's/^/    failed unit| /'
 expect "systemd: multi-user.target is $(systemctl is-active multi-user.target)" systemctl -q is-active multi-user.target
-# HBC_BTF (arch/arches.txt): "kernel" where the distribution's kernels have BTF;
-# "embedded" where they do not and the loader carries a minimal BTF per release
+# HBC_BTF (vmlinux/<name>/min-btf/index.txt): "kernel" where this kernel has BTF;
+# "embedded" where its release was built without and the loader carries a minimal BTF for it
 if [ "$HBC_BTF" = embedded ]; then
 	expect "the kernel has no BTF, as its distribution builds it (no /sys/kernel/btf/vmlinux)" \
 		test ! -e /sys/kernel/btf/vmlinux

@@ -71,11 +71,15 @@ def payloads(data):
             off = data.find(magic, off + 1)
 
 
-def btf_size(data, off):
-    """Size of a valid little-endian BTF blob starting at OFF, else 0."""
+# the BTF header's magic 0xeB9F as each byte order stores it (s390x kernels: big-endian)
+MAGICS = {'<': b'\x9f\xeb\x01\x00', '>': b'\xeb\x9f\x01\x00'}
+
+
+def btf_size(data, off, order='<'):
+    """Size of a valid BTF blob of byte ORDER ('<' or '>') starting at OFF, else 0."""
     if off + 24 > len(data):
         return 0
-    magic, version, flags, hdr, toff, tlen, soff, slen = struct.unpack_from('<HBBIIIII', data, off)
+    magic, version, flags, hdr, toff, tlen, soff, slen = struct.unpack_from(order + 'HBBIIIII', data, off)
     if magic != 0xEB9F or version != 1 or flags or hdr < 24 or hdr > 256 or hdr % 4 or toff % 4 \
             or tlen % 4 or not slen or not (toff + tlen <= soff or soff + slen <= toff):
         return 0
@@ -87,14 +91,16 @@ def btf_size(data, off):
 
 def find_btf(data, how='raw image', depth=0):
     """(bytes, how) of the vmlinux BTF in an image, looking into compressed payloads."""
-    best, off = (0, 0), data.find(b'\x9f\xeb\x01\x00')
-    while off >= 0:
-        size = btf_size(data, off)
-        if size > best[1] and data.find(b'\0task_struct\0', off, off + size) >= 0:
-            best = (off, size)
-        off = data.find(b'\x9f\xeb\x01\x00', off + 1)
+    best = (0, 0, '')
+    for order, magic in MAGICS.items():
+        off = data.find(magic)
+        while off >= 0:
+            size = btf_size(data, off, order)
+            if size > best[1] and data.find(b'\0task_struct\0', off, off + size) >= 0:
+                best = (off, size, ' big-endian' if order == '>' else '')
+            off = data.find(magic, off + 1)
     if best[1]:
-        return data[best[0]:best[0] + best[1]], f'{how}, BTF at {best[0]:#x}'
+        return data[best[0]:best[0] + best[1]], f'{how},{best[2]} BTF at {best[0]:#x}'
     seen = set()
     for desc, kind, payload in payloads(data) if depth < 2 else ():
         out = decompress(kind, payload)
@@ -166,6 +172,9 @@ def dbg_of(pin):
     return apt.pins([(name, pin.version)])[0]
 
 
+DWARF_HOW = 'pahole '  # how a .how file of a BTF made from DWARF starts
+
+
 def dwarf_btf(pin, out):
     """pahole -J of the vmlinux in PIN's -dbg package into OUT; the description for .how."""
     if not shutil.which('pahole'):
@@ -185,7 +194,12 @@ def dwarf_btf(pin, out):
             raise ArchiveError(f'no vmlinux ({" or ".join(members)}) in {deb}')
         run(['pahole', '-J', '-j', '--btf_gen_floats', f'--btf_encode_detached={out}', found[0]])
     pahole = subprocess.run(['pahole', '--version'], capture_output=True, text=True).stdout.strip()
-    return f'pahole {pahole} -J from the DWARF of {dbg.package} {dbg.version} (sha256 {dbg.sha256})'
+    return f'{DWARF_HOW}{pahole} -J from the DWARF of {dbg.package} {dbg.version} (sha256 {dbg.sha256})'
+
+
+def carries_btf(deb):
+    """Whether DEB's kernel image has BTF of its own (else btf() needs its pin, for DWARF)."""
+    return find_btf(open(os.path.join(prepare(deb), 'vmlinuz'), 'rb').read()) is not None
 
 
 def btf(deb, pin=None):

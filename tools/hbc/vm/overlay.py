@@ -8,7 +8,7 @@ import secrets
 import shutil
 import subprocess
 
-from .. import TOP, arches, kimage, pinfile
+from .. import TOP, arches, btfindex, kimage, minbtf, pinfile
 from . import roots
 from ..errors import ConfigError
 from ..proc import run
@@ -43,19 +43,30 @@ def packages(pkgdir, row):
     return found
 
 
+def btf_kind(entry):
+    """"kernel" if ENTRY's kernel has BTF of its own, "embedded" if the loader carries a
+    minimal BTF for it (vmlinux/<name>/min-btf/index.txt). A kernel outside the corpus (a
+    --kernel from the archive today) is looked at: with BTF it is "kernel"; without, an error."""
+    index = btfindex.by_package([minbtf.directory(entry.row)])
+    if entry.pin.sha256 in index:
+        return index[entry.pin.sha256].btf
+    if kimage.carries_btf(pinfile.fetch([entry.pin], KERNEL_PINS)[0]):
+        return 'kernel'
+    raise ConfigError(f'{entry.pin.package} {entry.pin.version} has no BTF and is not in vmlinux/corpus.txt, '
+                      f'so the loader carries none for it: add it with ci/pins.py add vmlinux/corpus.txt, '
+                      f'then run ci/vmlinux.py min-btf {entry.row["name"]}')
+
+
 def btf_files(entry):
     """For the guest's --btf checks: this kernel's BTF (cut from its package, or the
     minimal one the loader embeds for it) and another architecture's kernel BTF."""
-    if entry.row['btf'] == 'embedded':
-        own = os.path.join(TOP, 'vmlinux', entry.row['name'], 'min-btf', f'{entry.label}.btf')
-        if not os.path.exists(own):
-            raise ConfigError(f'no embedded BTF for {entry.label} ({os.path.relpath(own, TOP)}): '
-                              f'run ci/vmlinux.py min-btf {entry.row["name"]}')
+    if btf_kind(entry) == 'embedded':
+        own = os.path.join(minbtf.directory(entry.row), f'{entry.label}.btf')
     else:
         own = kimage.btf(pinfile.fetch([entry.pin], KERNEL_PINS)[0])
-    kinds = {r['debarch']: r['btf'] for r in arches.rows()}
+    index = btfindex.by_package(minbtf.directory(r) for r in arches.rows())
     other = next(p for p in pinfile.read_pins(KERNEL_PINS)[0]
-                 if p.arch != entry.pin.arch and kinds.get(p.arch) == 'kernel')
+                 if p.arch != entry.pin.arch and p.sha256 in index and index[p.sha256].btf == 'kernel')
     return own, kimage.btf(pinfile.fetch([other], KERNEL_PINS)[0])
 
 
@@ -64,7 +75,7 @@ def guest_env(entry, deb, prev, nonce, test_timeout):
     field = lambda d, f: run(['dpkg-deb', '-f', d, f]).strip()
     _, pins = roots.root_rows(entry)
     return {'HBC_AUTOPKGTEST': int(any(p.package == 'autopkgtest' for p in pins)), 'HBC_NONCE': nonce, 'HBC_PKG': field(deb, 'Package'), 'HBC_OBJECT': entry.row['name'],
-            'HBC_MACHINES': entry.row['machines'], 'HBC_BTF': entry.row['btf'], 'HBC_VERSION': field(deb, 'Version'),
+            'HBC_MACHINES': entry.row['machines'], 'HBC_BTF': btf_kind(entry), 'HBC_VERSION': field(deb, 'Version'),
             'HBC_PREVIOUS': field(prev, 'Version'), 'HBC_STEP_TIMEOUT': test_timeout // 3,
             'HBC_GUEST_TIMEOUT': test_timeout - 10}
 
