@@ -83,7 +83,7 @@ def embedded(loader):
                                 capture_output=True, text=True)
         if verify.returncode:
             fails.append(verify.stderr.strip())
-        lines.append(f'embedded BTF of {row["name"]}: {len(entries)} kernel releases, '
+        lines.append(f'embedded BTF of {row["name"]}: {len(entries)} kernel release(s), '
                      f'{served} serve the object; {verify.stdout.strip() or verify.stderr.strip()}')
     return lines, fails, n
 
