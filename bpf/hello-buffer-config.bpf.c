@@ -87,6 +87,25 @@ static __always_inline bool compat_syscall(struct task_struct *t)
 }
 #endif
 
+/*
+ * Set by the loader before load: the kernel's system call entries are wrappers that take
+ * the user pt_regs but are named plain sys_<name> (powerpc from 6.1). libbpf knows
+ * wrappers only as __<arch>_sys_<name>, so it neither finds them for ksyscall nor sets
+ * LINUX_HAS_SYSCALL_WRAPPER: the loader attaches the ks_ programs to sys_<name> by name,
+ * and their arguments are read from the pt_regs the wrapper is given.
+ */
+const volatile bool regs_wrapper = false;
+
+/*
+ * Argument N of the system call whose entry a ks_ program is on: BPF_KSYSCALL's reads
+ * (the user pt_regs through a wrapper, else the probed function's own registers), with
+ * the loader's regs_wrapper besides libbpf's LINUX_HAS_SYSCALL_WRAPPER.
+ */
+extern bool LINUX_HAS_SYSCALL_WRAPPER __kconfig;
+#define SYSCALL_ARG(ctx, n) (LINUX_HAS_SYSCALL_WRAPPER || regs_wrapper			\
+	? PT_REGS_PARM##n##_CORE_SYSCALL((struct pt_regs *)PT_REGS_PARM1(ctx))		\
+	: PT_REGS_PARM##n##_SYSCALL(ctx))
+
 char message[HBC_MESSAGE_LEN] = "Hello World";
 
 /* Set by the loader before load: records go to the ring buffer, else the perf buffer. */
@@ -317,16 +336,16 @@ int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid, struct linux_binpr
 /* ---- kprobes: the native entries (ksyscall) and the compat wrappers by symbol ---- */
 
 SEC("ksyscall/execve")
-int BPF_KSYSCALL(ks_execve, const char *filename)
+int BPF_KPROBE(ks_execve)
 {
-	return exec_enter(filename, HBC_AT_FDCWD, 0, HBC_SYS_EXECVE, 0);
+	return exec_enter((const char *)SYSCALL_ARG(ctx, 1), HBC_AT_FDCWD, 0, HBC_SYS_EXECVE, 0);
 }
 
 SEC("ksyscall/execveat")
-int BPF_KSYSCALL(ks_execveat, int dirfd, const char *filename, const char *const *argv,
-		 const char *const *envp, int flags)
+int BPF_KPROBE(ks_execveat)
 {
-	return exec_enter(filename, dirfd, flags, HBC_SYS_EXECVEAT, 0);
+	return exec_enter((const char *)SYSCALL_ARG(ctx, 2), (int)SYSCALL_ARG(ctx, 1),
+			  (int)SYSCALL_ARG(ctx, 5), HBC_SYS_EXECVEAT, 0);
 }
 
 SEC("kretsyscall/execve")

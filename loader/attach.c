@@ -51,6 +51,9 @@ void hbc_attach_plan(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_a
 	a->kprobes = want != HBC_ATTACH_TRACEPOINT && hbc_kprobes_available();
 	ksyscall = want == HBC_ATTACH_KSYSCALL || (want == HBC_ATTACH_AUTO && a->kprobes);
 	tracepoint = want != HBC_ATTACH_KSYSCALL;
+	/* unreadable: libbpf's ksyscall names the entries, and says so if it cannot */
+	a->regs_wrapper = ksyscall && hbc_plain_regs_wrapper(HBC_KALLSYMS, "execve") == 1;
+	*p->regs_wrapper = a->regs_wrapper;
 	bpf_object__for_each_program(prog, p->obj) {
 		enum hbc_attach_mode set = prog_set(prog);
 
@@ -62,13 +65,29 @@ void hbc_attach_plan(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_a
 	}
 }
 
+/*
+ * A ks_ program of a native entry or exit ("ksyscall/execve", "kretsyscall/execveat") on
+ * sys_<name> by name, where that is the kernel's pt_regs wrapper libbpf does not name.
+ */
+static struct bpf_link *attach_plain_wrapper(struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog), *name = strchr(sec, '/');
+	char func[64];
+
+	snprintf(func, sizeof(func), "sys_%s", name ? name + 1 : sec);
+	return bpf_program__attach_kprobe(prog, strncmp(sec, "kret", 4) == 0, func);
+}
+
 static int link_prog(struct hbc_attach *a, struct bpf_program *prog)
 {
 	struct bpf_link *l;
 
 	if (a->nlinks == HBC_MAX_LINKS)
 		return -E2BIG;
-	l = bpf_program__attach(prog);
+	if (a->regs_wrapper && prog_set(prog) == HBC_ATTACH_KSYSCALL && !prog_compat(prog))
+		l = attach_plain_wrapper(prog);
+	else
+		l = bpf_program__attach(prog);
 	if (!l)
 		return -errno;
 	a->links[a->nlinks++] = l;
@@ -156,7 +175,10 @@ void hbc_attach_say(const struct hbc_attach *a)
 		snprintf(compat, sizeof(compat), "; 32-bit entries: raw_syscalls");
 	else if (a->has_compat)
 		snprintf(compat, sizeof(compat), "; 32-bit entries: not hooked (--raw-syscalls)");
-	fprintf(stderr, "attached: %s%s; sched_process_exec%s\n", long_name(a->mode), compat, a->why);
+	fprintf(stderr, "attached: %s%s%s; sched_process_exec%s\n", long_name(a->mode),
+		a->regs_wrapper && a->mode == HBC_ATTACH_KSYSCALL
+			? " (kprobes on sys_execve, sys_execveat: pt_regs wrappers by their plain names)" : "",
+		compat, a->why);
 }
 
 int hbc_attach_link(struct hbc_attach *a, const struct hbc_progs *p)

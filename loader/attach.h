@@ -22,6 +22,7 @@ extern const char *const hbc_attach_names[HBC_ATTACH_MODES];
 struct hbc_attach {
 	enum hbc_attach_mode want;	/* as asked on the command line */
 	bool kprobes;			/* the kernel has kprobes */
+	bool regs_wrapper;		/* ksyscall by name: sys_<name> takes the user pt_regs */
 	enum hbc_attach_mode mode;	/* what is attached, after hbc_attach_link() */
 	bool has_compat;		/* the object has 32-bit entry programs */
 	bool raw_compat;		/* tracepoint set: hook them on raw sys_enter/sys_exit */

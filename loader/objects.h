@@ -16,6 +16,7 @@ struct hbc_progs {
 	struct bpf_map *output;			/* output (perf event array) */
 	struct bpf_map *ringbuf;		/* records (ring buffer) */
 	bool *use_ringbuf;			/* rodata: set before load */
+	bool *regs_wrapper;			/* rodata: sys_<name> takes the user pt_regs */
 
 	void (*destroy)(void *skel);
 	__u64 *(*dropped)(void *skel);		/* ring buffer drop counter, after load */

@@ -54,6 +54,54 @@ bool hbc_kprobes_available(void)
 	return hbc_ensure_tracefs() == 0 && tracefs_has("kprobe_events");
 }
 
+/* "ffff... T name [module]": the name, cut at its end, or NULL. */
+static char *kallsyms_name(char *line)
+{
+	char *name = strchr(line, ' ');
+
+	name = name ? strchr(name + 1, ' ') : NULL;
+	if (!name)
+		return NULL;
+	name++;
+	name[strcspn(name, " \t\n")] = '\0';
+	return name;
+}
+
+/* __<arch>_sys_<syscall> (a wrapper libbpf knows) or __se_sys_<syscall> (no wrapper); not
+ * __do_sys_<syscall>, the body every kind of kernel has (when not inlined). */
+static bool names_other_entry(const char *name, const char *tail)
+{
+	size_t n = strlen(name), t = strlen(tail);
+	const char *arch_end;
+
+	if (strncmp(name, "__", 2) != 0 || n <= t + 2 || strcmp(name + n - t, tail) != 0)
+		return false;
+	arch_end = strchr(name + 2, '_');
+	return arch_end == name + n - t && strncmp(name, "__do_", 5) != 0;
+}
+
+int hbc_plain_regs_wrapper(const char *kallsyms, const char *syscall)
+{
+	char line[512], plain[64], tail[64];
+	bool have_plain = false, other = false;
+	FILE *f = fopen(kallsyms, "re");
+
+	if (!f)
+		return -errno;
+	snprintf(plain, sizeof(plain), "sys_%s", syscall);
+	snprintf(tail, sizeof(tail), "_sys_%s", syscall);
+	while (!other && fgets(line, sizeof(line), f)) {
+		const char *name = kallsyms_name(line);
+
+		if (!name)
+			continue;
+		have_plain |= strcmp(name, plain) == 0;
+		other = names_other_entry(name, tail);
+	}
+	fclose(f);
+	return have_plain && !other;
+}
+
 int hbc_ensure_tracefs(void)
 {
 	if (tracefs_has("events"))

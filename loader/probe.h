@@ -7,11 +7,19 @@
 #include <stddef.h>
 
 #define HBC_KERNEL_BTF "/sys/kernel/btf/vmlinux"
+#define HBC_KALLSYMS "/proc/kallsyms"
 
 /* Effective capabilities allow loading and attaching (root, or CAP_BPF+CAP_PERFMON). */
 bool hbc_have_privileges(void);
 /* Kernel can attach kprobes (perf kprobe PMU, or tracefs kprobe_events). */
 bool hbc_kprobes_available(void);
+/*
+ * Whether @syscall's entry in the symbol table @kallsyms (/proc/kallsyms) is a wrapper
+ * that takes the user pt_regs under the plain name sys_<syscall> (powerpc from 6.1): a
+ * sys_<syscall>, and neither an __<arch>_sys_<syscall> wrapper nor the __se_sys_<syscall>
+ * that kernels without wrappers define. 1 yes, 0 no, -errno if unreadable.
+ */
+int hbc_plain_regs_wrapper(const char *kallsyms, const char *syscall);
 /* Make sure tracefs is reachable; mounts it at /sys/kernel/tracing if needed. 0 or -errno. */
 int hbc_ensure_tracefs(void);
 

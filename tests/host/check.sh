@@ -5,6 +5,7 @@ source "$(dirname "$0")/lib.sh"
 need_root
 # what the loader says it attached (loader/attach.c); the 32-bit part only where the object has compat entries
 ks='ksyscall execve, execveat'
+ks_re="$ks( \\(kprobes on sys_execve, sys_execveat: pt_regs wrappers by their plain names\\))?"
 tp='tracepoint syscalls/sys_{enter,exit}_execve{,at}'
 tail_re='(; 32-bit entries: (kprobes|raw_syscalls|not hooked \(--raw-syscalls\)|none \([^)]*\)))?; sched_process_exec'
 
@@ -18,7 +19,7 @@ grep -qE "^live: a probe exec came back from each of $(nproc) CPUs in [0-9]+ ms 
 	&& ok "live: comes before attached:" || bad "order: $(cat "$tmp/err")"
 if kernel_takes_kprobe; then
 	ok "$KPROBE_SAYS: ksyscall expected"
-	grep -qxE "attached: $ks$tail_re" "$tmp/err" && ok "ksyscall attached" \
+	grep -qxE "attached: $ks_re$tail_re" "$tmp/err" && ok "ksyscall attached" \
 		|| bad "ksyscall expected, but: $(cat "$tmp/err")"
 	grep -q 'attached ksyscall$' "$tmp/out" && ok "check line says ksyscall" || bad "$(cat "$tmp/out")"
 else

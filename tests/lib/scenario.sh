@@ -27,12 +27,6 @@ kernel_takes_kprobe() {
 		KPROBE_SAYS="no execve syscall symbol in /proc/kallsyms"
 		return 1
 	fi
-	# libbpf's ksyscall attaches __<arch>_sys_execve, else __se_sys_execve: powerpc's
-	# syscall wrappers (6.1 on) are plain sys_execve, which it does not try (ENOENT)
-	if [[ $sym == sys_execve ]] && ! grep -q ' __se_sys_execve$' /proc/kallsyms; then
-		KPROBE_SAYS="the kernel's execve entry is sys_execve without __se_sys_execve (powerpc's syscall wrappers), a name libbpf's ksyscall does not try"
-		return 1
-	fi
 	if err=$( { echo "p:hbctest/entry $sym" >>"$tf/kprobe_events"; } 2>&1); then
 		echo "-:hbctest/entry" >>"$tf/kprobe_events"
 		KPROBE_SAYS="the kernel takes a kprobe on $sym"

@@ -70,6 +70,8 @@ unit_do() {
 # its programs have reported a probe exec from every CPU): execs from then on are seen
 live() { wait_for 60 $$ jattached; }
 jattached() { journal | grep -q '^attached: '; }
+# jmode: the attach mode this invocation's journal says (ksyscall or tracepoint)
+jmode() { journal | sed -n 's/^attached: \([a-z]*\).*/\1/p' | head -n 1; }
 
 begin facts
 m=$(uname -m)
@@ -246,6 +248,7 @@ expect "the first exec right after systemctl start returned is in the journal" j
 live
 rc=$?
 expect "the service is live, its journal says: $(journal | grep -m1 '^attached: ')" test "$rc" = 0
+expect "the service attached as --check did ($(jmode))" test "$(jmode)" = "$attach"
 "$bin"  # straight from bash, as in tests/lib/scenario.sh
 setpriv --reuid=1000 --regid=1000 --clear-groups "$bin"
 setpriv --reuid=2000 --regid=2000 --clear-groups "$bin"
@@ -338,6 +341,7 @@ invoked
 live
 rc=$?
 expect "the new binary traces: $(journal | grep -m1 '^attached: ')" test "$rc" = 0
+expect "... attached as --check did ($(jmode))" test "$(jmode)" = "$attach"
 
 begin purge
 apt_q purge "$HBC_PKG"
