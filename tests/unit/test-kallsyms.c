@@ -25,6 +25,30 @@ static int check(const char *table)
 	return hbc_plain_regs_wrapper(path, "execve");
 }
 
+static const struct {
+	const char *table;
+	int want;
+	const char *what;
+} cases[] = {
+	{ "c0000000003e8a40 T sys_execve\nc0000000003e8b10 T sys_execveat\n", 1,
+	  "powerpc 6.1+: sys_execve alone is the pt_regs wrapper" },
+	{ "c0000000003e8a40 T sys_execve\nc0000000003e8900 t __do_sys_execve\n", 1,
+	  "... also when __do_sys_execve (the body) was not inlined" },
+	{ "ffffffff81400000 T __x64_sys_execve\nffffffff81400100 T __ia32_sys_execve\n", 0,
+	  "x86: __x64_sys_execve, a wrapper libbpf names" },
+	{ "ffff800080300000 T __arm64_sys_execve\nffff800080300100 T sys_execve [x]\n", 0,
+	  "arm64: __arm64_sys_execve" },
+	{ "c0300000 T sys_execve\nc0300000 T __se_sys_execve\n", 0,
+	  "armhf (no wrappers): sys_execve is __se_sys_execve's alias" },
+	{ "c0300000 T __se_sys_execve\nc0300000 T sys_execve\n", 0, "... in either order" },
+	{ "ffffffff81400000 T __ia32_compat_sys_execve\nffffffff81400100 T sys_execve\n", 1,
+	  "a compat wrapper is not the native entry" },
+	{ "ffffffff81400000 T sys_execveat\nffffffff81400000 T do_execve\n", 0,
+	  "no sys_execve: not this case" },
+	{ "", 0, "an empty table (kptr_restrict, no symbols): not this case" },
+	{ "garbage\n\n  \nsys_execve\n", 0, "lines without the three fields are skipped" },
+};
+
 int main(void)
 {
 	int fd = mkstemp(path);
@@ -34,24 +58,8 @@ int main(void)
 		return 1;
 	}
 	close(fd);
-	tap_ok(check("c0000000003e8a40 T sys_execve\nc0000000003e8b10 T sys_execveat\n") == 1,
-	       "powerpc 6.1+: sys_execve alone is the pt_regs wrapper");
-	tap_ok(check("c0000000003e8a40 T sys_execve\nc0000000003e8900 t __do_sys_execve\n") == 1,
-	       "... also when __do_sys_execve (the body) was not inlined");
-	tap_ok(check("ffffffff81400000 T __x64_sys_execve\nffffffff81400100 T __ia32_sys_execve\n") == 0,
-	       "x86: __x64_sys_execve, a wrapper libbpf names");
-	tap_ok(check("ffff800080300000 T __arm64_sys_execve\nffff800080300100 T sys_execve [x]\n") == 0,
-	       "arm64: __arm64_sys_execve");
-	tap_ok(check("c0300000 T sys_execve\nc0300000 T __se_sys_execve\n") == 0,
-	       "armhf (no wrappers): sys_execve is __se_sys_execve's alias");
-	tap_ok(check("c0300000 T __se_sys_execve\nc0300000 T sys_execve\n") == 0,
-	       "... in either order");
-	tap_ok(check("ffffffff81400000 T __ia32_compat_sys_execve\nffffffff81400100 T sys_execve\n") == 1,
-	       "a compat wrapper is not the native entry");
-	tap_ok(check("ffffffff81400000 T sys_execveat\nffffffff81400000 T do_execve\n") == 0,
-	       "no sys_execve: not this case");
-	tap_ok(check("") == 0, "an empty table (kptr_restrict, no symbols): not this case");
-	tap_ok(check("garbage\n\n  \nsys_execve\n") == 0, "lines without the three fields are skipped");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		tap_ok(check(cases[i].table) == cases[i].want, cases[i].what);
 	unlink(path);
 	tap_ok(hbc_plain_regs_wrapper(path, "execve") == -ENOENT, "an unreadable table: -errno");
 	return tap_done();
