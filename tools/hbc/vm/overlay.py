@@ -7,6 +7,7 @@ import re
 import secrets
 import shutil
 import subprocess
+from collections import namedtuple
 
 from .. import TOP, arches, btfindex, kimage, minbtf, pinfile
 from . import roots
@@ -57,25 +58,30 @@ def btf_kind(entry):
                       f'then run ci/vmlinux.py min-btf {entry.row["name"]}')
 
 
+BtfFiles = namedtuple('BtfFiles', 'kind own other')
+
+
 def btf_files(entry):
-    """For the guest's --btf checks: this kernel's BTF (cut from its package, or the
-    minimal one the loader embeds for it) and another architecture's kernel BTF."""
-    if btf_kind(entry) == 'embedded':
+    """Where this kernel's BTF comes from (btf_kind) and, for the guest's --btf checks, its
+    BTF (cut from its package, or the minimal one the loader embeds for it) and another
+    architecture's kernel BTF."""
+    kind = btf_kind(entry)
+    if kind == 'embedded':
         own = os.path.join(minbtf.directory(entry.row), f'{entry.label}.btf')
     else:
         own = kimage.btf(pinfile.fetch([entry.pin], KERNEL_PINS)[0])
     index = btfindex.by_package(minbtf.directory(r) for r in arches.rows())
     other = next(p for p in pinfile.read_pins(KERNEL_PINS)[0]
                  if p.arch != entry.pin.arch and p.sha256 in index and index[p.sha256].btf == 'kernel')
-    return own, kimage.btf(pinfile.fetch([other], KERNEL_PINS)[0])
+    return BtfFiles(kind, own, kimage.btf(pinfile.fetch([other], KERNEL_PINS)[0]))
 
 
-def guest_env(entry, deb, prev, nonce, test_timeout):
+def guest_env(entry, kind, deb, prev, nonce, test_timeout):
     """/hbc/env: what tests/vm/guest.sh reads (its header lists the same names)."""
     field = lambda d, f: run(['dpkg-deb', '-f', d, f]).strip()
     _, pins = roots.root_rows(entry)
     return {'HBC_AUTOPKGTEST': int(any(p.package == 'autopkgtest' for p in pins)), 'HBC_NONCE': nonce, 'HBC_PKG': field(deb, 'Package'), 'HBC_OBJECT': entry.row['name'],
-            'HBC_MACHINES': entry.row['machines'], 'HBC_BTF': btf_kind(entry), 'HBC_VERSION': field(deb, 'Version'),
+            'HBC_MACHINES': entry.row['machines'], 'HBC_BTF': kind, 'HBC_VERSION': field(deb, 'Version'),
             'HBC_PREVIOUS': field(prev, 'Version'), 'HBC_STEP_TIMEOUT': test_timeout // 3,
             'HBC_GUEST_TIMEOUT': test_timeout - 10}
 
@@ -94,15 +100,15 @@ def initramfs(entry, pkgdir, work, root_path, btfs, test_timeout):
     if not os.path.isdir(tools):
         raise StageError('package', f'no {tools} (the guest test tools: run ci/build.sh)')
     shutil.copytree(tools, f'{top}/hbc/tools')
-    shutil.copy(btfs[0], f'{top}/hbc/kernel.btf')
-    shutil.copy(btfs[1], f'{top}/hbc/other.btf')
+    shutil.copy(btfs.own, f'{top}/hbc/kernel.btf')
+    shutil.copy(btfs.other, f'{top}/hbc/other.btf')
     test = os.path.join(TOP, os.environ.get('HBC_VM_GUEST_TEST') or 'tests/vm/guest.sh')
     shutil.copy(test, f'{top}/hbc/test.sh')
     for src, dst in GUEST_FILES:
         shutil.copy(os.path.join(TOP, src), f'{top}/{dst}')
     shutil.copy(os.path.join(TOP, 'tests/vm/hbc-test.service'), f'{units}/hbc-test.service')
     with open(f'{top}/hbc/env', 'w') as f:
-        f.write(''.join(f'{k}={v}\n' for k, v in guest_env(entry, deb, prev, nonce, test_timeout).items()))
+        f.write(''.join(f'{k}={v}\n' for k, v in guest_env(entry, btfs.kind, deb, prev, nonce, test_timeout).items()))
     os.symlink('../hbc-test.service', f'{units}/multi-user.target.wants/hbc-test.service')
     for masked in MASKED:
         os.symlink('/dev/null', f'{units}/{masked}')
