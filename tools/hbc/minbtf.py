@@ -88,7 +88,7 @@ def generate(row, obj):
     out = directory(row)
     os.makedirs(out, exist_ok=True)
     pins = corpus(row)
-    tool = bpftool() if obj else None
+    tool = None  # ci/bpftool.sh's, fetched only for a kernel without BTF
     lines, how, keep, total = [], [], set(), 0
     for pin, deb in zip(pins, pinfile.fetch(pins, CORPUS)):
         release = kimage.release_of(pin)
@@ -100,6 +100,7 @@ def generate(row, obj):
             raise ConfigError(f'{pin.package} ({pin.suite}) has no BTF: the minimal one needs '
                               f'{row["name"]}\'s BPF object (run ci/build.sh, or give --object FILE)')
         full = kimage.btf(deb, pin)
+        tool = tool or bpftool()
         blob = _minimal(tool, full, obj)
         with open(os.path.join(out, f'{release}.btf'), 'wb') as f:
             f.write(blob)
