@@ -44,11 +44,11 @@ def packages(pkgdir, row):
     return found
 
 
-def btf_kind(entry):
+def btf_kind(entry, index):
     """"kernel" if ENTRY's kernel has BTF of its own, "embedded" if the loader carries a
-    minimal BTF for it (vmlinux/<name>/min-btf/index.txt). A kernel outside the corpus (a
-    --kernel from the archive today) is looked at: with BTF it is "kernel"; without, an error."""
-    index = btfindex.by_package([minbtf.directory(entry.row)])
+    minimal BTF for it (INDEX: btfindex.by_package of vmlinux/*/min-btf/). A kernel outside
+    the corpus (a --kernel from the archive today) is looked at: with BTF it is "kernel";
+    without, an error."""
     if entry.pin.sha256 in index:
         return index[entry.pin.sha256].btf
     if kimage.carries_btf(pinfile.fetch([entry.pin], KERNEL_PINS)[0]):
@@ -65,12 +65,12 @@ def btf_files(entry):
     """Where this kernel's BTF comes from (btf_kind) and, for the guest's --btf checks, its
     BTF (cut from its package, or the minimal one the loader embeds for it) and another
     architecture's kernel BTF."""
-    kind = btf_kind(entry)
+    index = btfindex.by_package(minbtf.directory(r) for r in arches.rows())
+    kind = btf_kind(entry, index)
     if kind == 'embedded':
-        own = os.path.join(minbtf.directory(entry.row), f'{entry.label}.btf')
+        own = index[entry.pin.sha256].path
     else:
         own = kimage.btf(pinfile.fetch([entry.pin], KERNEL_PINS)[0])
-    index = btfindex.by_package(minbtf.directory(r) for r in arches.rows())
     other = next(p for p in pinfile.read_pins(KERNEL_PINS)[0]
                  if p.arch != entry.pin.arch and p.sha256 in index and index[p.sha256].btf == 'kernel')
     return BtfFiles(kind, own, kimage.btf(pinfile.fetch([other], KERNEL_PINS)[0]))
