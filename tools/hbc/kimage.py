@@ -75,6 +75,11 @@ def payloads(data):
 MAGICS = {'<': b'\x9f\xeb\x01\x00', '>': b'\xeb\x9f\x01\x00'}
 
 
+def btf_order(blob):
+    """'<' or '>': the byte order of the BTF blob starting at BLOB's first byte, else None."""
+    return next((order for order, magic in MAGICS.items() if blob[:2] == magic[:2]), None)
+
+
 def btf_size(data, off, order='<'):
     """Size of a valid BTF blob of byte ORDER ('<' or '>') starting at OFF, else 0."""
     if off + 24 > len(data):

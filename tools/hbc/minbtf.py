@@ -55,7 +55,9 @@ HEADER_LEN = 24
 
 
 def header_len(blob):
-    order = '<' if blob[:2] == b'\x9f\xeb' else '>'
+    order = kimage.btf_order(blob)
+    if not order:
+        raise ToolError('bpftool wrote no BTF (no BTF magic)')
     return order, struct.unpack_from(order + 'I', blob, 4)[0]
 
 
