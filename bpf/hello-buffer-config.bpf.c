@@ -10,7 +10,10 @@
  *    bprm->filename, so it never depends on the caller's page tables) or the syscall's
  *    exit while the stash is still there (it failed: the path is read from the caller's
  *    memory, which getname() has just faulted in, and the result is the errno).
- * Each emits one variable-length record: the header plus path_len bytes.
+ * Each emits one variable-length record: the header (the caller's identity, parent, tty,
+ * cgroup and the time, read from the task at the outcome), then path_len bytes of path and
+ * args_len bytes of arguments: the new program's, as the kernel laid them out in its memory
+ * (a success), or read from the caller's argv (a failure).
  *
  * Two sets of entry/exit programs do the same; the loader attaches one (auto loads both
  * where the kernel has kprobes, so that it can fall back without reloading; bpf/README.md):
@@ -20,8 +23,8 @@
  * exec_done (raw tracepoint sched_process_exec) serves both.
  *
  * Records go through the perf event array "output" (the book's way, any kernel) or,
- * where the kernel has them, a BPF ring buffer: one buffer shared by all CPUs, which
- * wakes the reader only when it has caught up.
+ * where the kernel has them, a BPF ring buffer: one buffer shared by all CPUs, whose
+ * reader is woken once 64 KiB are waiting (it also drains the ring on its own timer).
  */
 #ifndef __VMLINUX_H__	/* meson force-includes vmlinux/<arch>/vmlinux.h (-include) */
 #include "vmlinux.h"
@@ -63,6 +66,7 @@
 #define COMPAT_NR_EXECVEAT 358
 #define COMPAT_ARG0(r) BPF_CORE_READ((r), bx)
 #define COMPAT_ARG1(r) BPF_CORE_READ((r), cx)
+#define COMPAT_ARG2(r) BPF_CORE_READ((r), dx)
 #define COMPAT_ARG4(r) BPF_CORE_READ((r), di)
 #define COMPAT_EXECVE "__ia32_compat_sys_execve"
 #define COMPAT_EXECVEAT "__ia32_compat_sys_execveat"
@@ -77,6 +81,7 @@ static __always_inline bool compat_syscall(struct task_struct *t)
 #define COMPAT_NR_EXECVEAT 387
 #define COMPAT_ARG0(r) BPF_CORE_READ((r), regs[0])
 #define COMPAT_ARG1(r) BPF_CORE_READ((r), regs[1])
+#define COMPAT_ARG2(r) BPF_CORE_READ((r), regs[2])
 #define COMPAT_ARG4(r) BPF_CORE_READ((r), regs[4])
 #define COMPAT_EXECVE "__arm64_compat_sys_execve"
 #define COMPAT_EXECVEAT "__arm64_compat_sys_execveat"
@@ -85,6 +90,13 @@ static __always_inline bool compat_syscall(struct task_struct *t)
 {
 	return BPF_CORE_READ(t, thread_info.flags) & (1UL << 22);
 }
+#endif
+
+/* User pointers (a failed exec's argv) are 4 bytes on 32-bit kernels and in compat calls. */
+#if defined(bpf_target_arm)
+#define NATIVE_PTR32 true
+#else
+#define NATIVE_PTR32 false
 #endif
 
 /*
@@ -110,6 +122,10 @@ char message[HBC_MESSAGE_LEN] = "Hello World";
 
 /* Set by the loader before load: records go to the ring buffer, else the perf buffer. */
 const volatile bool use_ringbuf = false;
+/* Set by the loader before load: the kernel has bpf_loop() (5.17+; libbpf_probe_bpf_helper()). */
+const volatile bool have_loop = false;
+/* Set by the loader before load: argument bytes per record (--args-max); 0: none (--no-args). */
+const volatile unsigned int args_max = HBC_ARGS_DEFAULT;
 /* Records the ring buffer had no room for. */
 __u64 ringbuf_dropped = 0;
 
@@ -148,15 +164,21 @@ struct {
 	__array(values, struct config_table);
 } config_in_force SEC(".maps");
 
-/* What the entry saw, until the exec's outcome. */
+/*
+ * What only the entry can see, until the exec's outcome: the caller's pointers and
+ * command, and its effective ids (to tell a setuid/setgid exec). The rest of a record is
+ * read from the task at the outcome: an exec keeps the pid, parent, real ids, tty and
+ * cgroup.
+ */
 struct pending_exec {
-	__u64 filename;			/* the caller's pointer */
-	int pid;
-	int uid;
+	__u64 filename;			/* the caller's pointers */
+	__u64 argv;
 	int dirfd;
 	unsigned int at_flags;
+	unsigned int euid;
+	unsigned int egid;
+	unsigned short flags;
 	unsigned char syscall;
-	unsigned char flags;
 	char command[HBC_COMMAND_LEN];
 };
 
@@ -168,17 +190,44 @@ struct {
 	__type(value, struct pending_exec);
 } pending SEC(".maps");
 
-/* A record with room for the longest path: too big for the 512-byte BPF stack. */
+/*
+ * Every size handed to a helper is masked to a power of 2 at its use (masked()), whatever
+ * the bounds checks before it: older verifiers (6.1) can lose a bounds check's result on
+ * a path they cannot rule out, and see a size or offset as unbounded. The masks never
+ * change a value the checks let through.
+ */
+#define ARGS_MASK (2 * HBC_ARGS_MAX - 1)
+#define RECORD_MASK 0xffff	/* > header + path + arguments, 36,995 bytes at most */
+static __always_inline u64 masked(u64 v, u64 mask)
+{
+	barrier_var(v);		/* or the compiler, knowing the bound, drops the mask */
+	return v & mask;
+}
+
+/*
+ * A record with room for the longest path and three times the most arguments (each
+ * argument of a failed exec is read at an offset below HBC_ARGS_MAX with a size masked to
+ * ARGS_MASK, and the verifier adds the two bounds): too big for the 512-byte BPF stack,
+ * and for a per-CPU array's 32 KiB value. One slot per CPU, by
+ * bpf_get_smp_processor_id(): the loader sets max_entries to the number of possible CPUs.
+ */
 struct record_buf {
-	char bytes[sizeof(struct data_t) + HBC_PATH_MAX];
+	char bytes[sizeof(struct data_t) + HBC_PATH_MAX + 3 * HBC_ARGS_MAX];
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, u32);
 	__type(value, struct record_buf);
 } scratch SEC(".maps");
+
+static __always_inline struct data_t *scratch_record(void)
+{
+	u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&scratch, &cpu);
+}
 
 /*
  * Wake the reader only once a batch has piled up; it also drains the ring every
@@ -191,28 +240,32 @@ static __always_inline long ringbuf_wakeup(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
-/* The current task's tgid, uid and comm, into @e. */
-static __always_inline void current_identity(struct pending_exec *e)
+/* The current task's comm and effective ids, into @e. */
+static __always_inline void current_caller(struct pending_exec *e)
 {
-	e->pid = bpf_get_current_pid_tgid() >> 32;
-	e->uid = bpf_get_current_uid_gid() & 0xFFFFFFFF;
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
 	bpf_get_current_comm(&e->command, sizeof(e->command));
+	e->euid = BPF_CORE_READ(t, cred, euid.val);
+	e->egid = BPF_CORE_READ(t, cred, egid.val);
 }
 
 /* Entry: stash what only the caller still has. */
-static __always_inline int exec_enter(const char *filename, int dirfd, unsigned int at_flags,
-				      unsigned char syscall, unsigned char flags)
+static __always_inline int exec_enter(const char *filename, const void *argv, int dirfd,
+				      unsigned int at_flags, unsigned char syscall,
+				      unsigned short flags)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct pending_exec e = {
 		.filename = (__u64)filename,
+		.argv = (__u64)argv,
 		.dirfd = dirfd,
 		.at_flags = at_flags,
 		.syscall = syscall,
 		.flags = flags,
 	};
 
-	current_identity(&e);
+	current_caller(&e);
 	bpf_map_update_elem(&pending, &tid, &e, BPF_ANY);
 	return 0;
 }
@@ -221,14 +274,15 @@ static __always_inline int exec_enter(const char *filename, int dirfd, unsigned 
 /* The 32-bit entries' arguments, from the user registers @regs. */
 static __always_inline int compat_execve_enter(struct pt_regs *regs)
 {
-	return exec_enter((const char *)COMPAT_ARG0(regs), HBC_AT_FDCWD, 0, HBC_SYS_EXECVE,
-			  HBC_F_COMPAT);
+	return exec_enter((const char *)COMPAT_ARG0(regs), (const void *)COMPAT_ARG1(regs),
+			  HBC_AT_FDCWD, 0, HBC_SYS_EXECVE, HBC_F_COMPAT);
 }
 
 static __always_inline int compat_execveat_enter(struct pt_regs *regs)
 {
-	return exec_enter((const char *)COMPAT_ARG1(regs), (int)COMPAT_ARG0(regs),
-			  (unsigned int)COMPAT_ARG4(regs), HBC_SYS_EXECVEAT, HBC_F_COMPAT);
+	return exec_enter((const char *)COMPAT_ARG1(regs), (const void *)COMPAT_ARG2(regs),
+			  (int)COMPAT_ARG0(regs), (unsigned int)COMPAT_ARG4(regs),
+			  HBC_SYS_EXECVEAT, HBC_F_COMPAT);
 }
 #endif
 
@@ -247,8 +301,6 @@ static __always_inline void fill_message(struct data_t *d)
 
 static __always_inline void fill_from_entry(struct data_t *d, const struct pending_exec *e)
 {
-	d->pid = e->pid;
-	d->uid = e->uid;
 	d->dirfd = e->dirfd;
 	d->at_flags = e->at_flags;
 	d->syscall = e->syscall;
@@ -256,20 +308,221 @@ static __always_inline void fill_from_entry(struct data_t *d, const struct pendi
 	__builtin_memcpy(d->command, e->command, sizeof(d->command));
 }
 
-/* @n: what a bpf_probe_read_*_str() of the path returned (bytes with the NUL, or -errno). */
-static __always_inline int submit(void *ctx, struct data_t *d, long n)
+/*
+ * What an exec does not change, from the current task at the outcome: pid, parent, real
+ * and effective ids, audit login uid and session, tty, cgroup; and the time.
+ */
+static __always_inline void fill_task(struct data_t *d)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *parent = BPF_CORE_READ(t, real_parent);
+	struct tty_struct *tty = BPF_CORE_READ(t, signal, tty);
+	u64 ugid = bpf_get_current_uid_gid();
+
+	d->boot_ns = bpf_ktime_get_boot_ns();
+	d->cgroup_id = bpf_get_current_cgroup_id();
+	d->pid = bpf_get_current_pid_tgid() >> 32;
+	d->ppid = BPF_CORE_READ(parent, tgid);
+	d->uid = (u32)ugid;
+	d->gid = ugid >> 32;
+	d->euid = BPF_CORE_READ(t, cred, euid.val);
+	d->egid = BPF_CORE_READ(t, cred, egid.val);
+	bpf_core_read_str(d->parent_command, sizeof(d->parent_command), &parent->comm);
+	/* kernels without audit (CONFIG_AUDITSYSCALL) have neither field */
+	if (bpf_core_field_exists(t->loginuid)) {
+		d->loginuid = BPF_CORE_READ(t, loginuid.val);
+		d->sessionid = BPF_CORE_READ(t, sessionid);
+		d->flags |= HBC_F_AUDIT;
+	} else {
+		d->loginuid = (u32)-1;
+		d->sessionid = (u32)-1;
+	}
+	d->tty[0] = '\0';
+	if (tty)
+		bpf_core_read_str(d->tty, sizeof(d->tty), &tty->name);
+}
+
+/*
+ * @n: what a bpf_probe_read_*_str() of the path returned: the bytes with the NUL, or
+ * -errno; 0 for an empty string on kernels before 6.2 or so (strncpy_from_user_nofault()
+ * did not count the NUL of an empty string).
+ */
+static __always_inline unsigned int path_len(struct data_t *d, long n)
 {
 	unsigned int len = 0;
 
 	if (n > 0)
 		len = (n - 1) & (HBC_PATH_MAX - 1);
-	else
+	else if (n < 0)
 		d->flags |= HBC_F_NO_PATH;
 	d->path_len = len;
+	return len;
+}
+
+/* Where the arguments go: right after the path's @plen bytes. */
+static __always_inline char *args_at(struct data_t *d, unsigned int plen)
+{
+	return d->path + (plen & (HBC_PATH_MAX - 1));
+}
+
+/*
+ * A successful exec's arguments, into @dst: the argument area the kernel wrote into the
+ * new program's memory (mm->arg_start..arg_end, each NUL-terminated), at most args_max
+ * bytes. Kernel-written pages of the new mm: present, whatever the caller's page tables.
+ */
+static __always_inline unsigned int args_of_new_program(struct data_t *d, char *dst,
+							struct linux_binprm *bprm)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+	unsigned long start = BPF_CORE_READ(mm, arg_start);
+	unsigned long len = BPF_CORE_READ(mm, arg_end) - start;
+
+	d->argc = BPF_CORE_READ(bprm, argc);
+	if (len > args_max) {
+		len = args_max;
+		d->flags |= HBC_F_ARGS_CUT;
+	}
+	if (len > HBC_ARGS_MAX)
+		len = HBC_ARGS_MAX;
+	if (bpf_probe_read_user(dst, masked(len, ARGS_MASK), (const void *)start)) {
+		d->flags |= HBC_F_NO_ARGS;
+		return 0;
+	}
+	return len;
+}
+
+/* argv[@i] of a failed exec (a user pointer of 4 or 8 bytes): 0 on success. */
+static __always_inline long argv_entry(const void *argv, int i, bool ptr32, u64 *p)
+{
+	u32 p32 = 0;
+	long err;
+
+	if (!ptr32)
+		return bpf_probe_read_user(p, sizeof(*p), (const char *)argv + 8 * i);
+	err = bpf_probe_read_user(&p32, sizeof(p32), (const char *)argv + 4 * i);
+	*p = p32;
+	return err;
+}
+
+/*
+ * Walking a failed exec's argv: what stays the same in every step. What changes (entries
+ * counted, bytes copied) lives in the record, d->argc and d->args_len: map memory, whose
+ * values the verifier does not track, so that the states of one step and the next are
+ * the same to it and a bpf_loop() callback is checked once, not once per step.
+ */
+struct argv_walk {
+	struct data_t *d;
+	char *dst;			/* where the strings go */
+	const void *argv;		/* the caller's */
+	u64 max;			/* args_max */
+	bool ptr32;
+};
+
+/* One argv entry counted into d->argc (bpf_loop callback): 1 at the NULL or unreadable. */
+static long count_entry(u64 i, void *ctx)
+{
+	struct argv_walk *w = ctx;
+	u64 p;
+
+	if (argv_entry(w->argv, i, w->ptr32, &p)) {
+		w->d->flags |= HBC_F_NO_ARGS;
+		return 1;
+	}
+	if (!p)
+		return 1;
+	w->d->argc++;
+	return 0;
+}
+
+/*
+ * Argument @i copied after the d->args_len bytes copied so far (bpf_loop callback): 1
+ * when done, because all are copied, args_max is reached (flagged cut when any is left)
+ * or memory cannot be read (flagged).
+ */
+static long copy_entry(u64 i, void *ctx)
+{
+	struct argv_walk *w = ctx;
+	struct data_t *d = w->d;
+	/* 64-bit: the verifier bounds the very register passed to the helper */
+	u64 room, p, off = d->args_len;
+	long n;
+
+	if (i >= d->argc || off >= w->max || argv_entry(w->argv, i, w->ptr32, &p) || !p)
+		return 1;
+	/* one byte more than is left: a string that does not fit reads to the end */
+	room = w->max - off + 1;
+	if (room > HBC_ARGS_MAX)
+		room = HBC_ARGS_MAX;
+	barrier_var(room);	/* the bounded value itself goes to the helper */
+	n = bpf_probe_read_user_str(w->dst + masked(off, HBC_ARGS_MAX - 1), masked(room, ARGS_MASK),
+				    (const void *)p);
+	if (n < 0) {
+		d->flags |= HBC_F_NO_ARGS;
+		return 1;
+	}
+	if (n == 0)	/* an empty string, whose NUL older kernels do not count */
+		n = 1;
+	if ((u64)n == room) {	/* cut: the string, or its NUL, did not fit */
+		d->args_len = w->max;
+		d->flags |= HBC_F_ARGS_CUT;
+		return 1;
+	}
+	d->args_len = off + n;
+	if (off + n >= w->max && i + 1 < d->argc)
+		d->flags |= HBC_F_ARGS_CUT;	/* full, and arguments are left */
+	return 0;
+}
+
+/*
+ * A failed exec's arguments, into @dst: read from the caller's argv at the syscall's
+ * exit, at most args_max bytes; argc counts the entries up to the NULL (at most
+ * HBC_ARGV_SCAN). Unreadable memory stops it, flagged. Two walks, each with one way to
+ * go on: bpf_loop() where the kernel runs it (5.17+ with the BPF JIT on: the loader's
+ * have_loop), whose callback the verifier checks once; else bounded loops of
+ * HBC_ARGV_SCAN_LOOPS steps, which it checks step by step.
+ */
+static __always_inline unsigned int args_of_caller(struct data_t *d, char *dst,
+						   const void *argv, bool ptr32)
+{
+	struct argv_walk w = { .d = d, .dst = dst, .argv = argv, .max = args_max, .ptr32 = ptr32 };
+	u32 i;
+
+	d->argc = 0;
+	d->args_len = 0;
+	if (!argv)
+		return 0;
+	if (have_loop) {	/* a constant the verifier knows: the other branch is not checked */
+		bpf_loop(HBC_ARGV_SCAN, count_entry, &w, 0);
+		bpf_loop(HBC_ARGV_SCAN, copy_entry, &w, 0);
+		if (d->argc >= HBC_ARGV_SCAN)
+			d->flags |= HBC_F_ARGS_CUT;	/* more entries than counted */
+	} else {
+		for (i = 0; i < HBC_ARGV_SCAN_LOOPS; i++)
+			if (count_entry(i, &w))
+				break;
+		for (i = 0; i < HBC_ARGV_SCAN_LOOPS; i++)
+			if (copy_entry(i, &w))
+				break;
+		if (d->argc >= HBC_ARGV_SCAN_LOOPS)
+			d->flags |= HBC_F_ARGS_CUT;
+	}
+	return d->args_len;
+}
+
+/* Send the record: its header, @plen bytes of path, @alen bytes of arguments. */
+static __always_inline int submit(void *ctx, struct data_t *d, unsigned int plen, unsigned int alen)
+{
+	u64 size;
+
+	if (alen > HBC_ARGS_MAX)
+		alen = HBC_ARGS_MAX;
+	d->args_len = alen;
+	size = HBC_RECORD_HEADER + (plen & (HBC_PATH_MAX - 1)) + alen;
 	fill_message(d);
 	if (!use_ringbuf)
-		bpf_perf_event_output(ctx, &output, BPF_F_CURRENT_CPU, d, HBC_RECORD_HEADER + len);
-	else if (bpf_ringbuf_output(&records, d, HBC_RECORD_HEADER + len, ringbuf_wakeup()))
+		bpf_perf_event_output(ctx, &output, BPF_F_CURRENT_CPU, d, masked(size, RECORD_MASK));
+	else if (bpf_ringbuf_output(&records, d, masked(size, RECORD_MASK), ringbuf_wakeup()))
 		__sync_fetch_and_add(&ringbuf_dropped, 1);
 	return 0;
 }
@@ -283,24 +536,33 @@ static __always_inline int exec_exit(void *ctx, long ret, bool compat)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct pending_exec *e = bpf_map_lookup_elem(&pending, &tid);
+	unsigned int plen, alen = 0;
 	struct data_t *d;
-	u32 zero = 0;
 	long n = -1;
 
 	if (!e || !!(e->flags & HBC_F_COMPAT) != compat)
 		return 0;
-	d = bpf_map_lookup_elem(&scratch, &zero);
+	d = scratch_record();
 	if (!d) {
 		bpf_map_delete_elem(&pending, &tid);
 		return 0;
 	}
 	fill_from_entry(d, e);
+	fill_task(d);
 	d->result = ret;
+	d->argc = 0;
 	/* ret 0 here means the exec went through unseen by exec_done: the caller's memory is gone */
 	if (ret != 0)
 		n = bpf_probe_read_user_str(d->path, HBC_PATH_MAX, (const void *)e->filename);
+	plen = path_len(d, n);
+	if (!args_max)
+		d->flags |= HBC_F_ARGS_OFF;
+	else if (ret != 0)
+		alen = args_of_caller(d, args_at(d, plen), (const void *)e->argv, compat || NATIVE_PTR32);
+	else
+		d->flags |= HBC_F_NO_ARGS;
 	bpf_map_delete_elem(&pending, &tid);
-	return submit(ctx, d, n);
+	return submit(ctx, d, plen, alen);
 }
 
 /*
@@ -310,27 +572,41 @@ static __always_inline int exec_exit(void *ctx, long ret, bool compat)
 SEC("raw_tp/sched_process_exec")
 int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	u32 tid = old_pid, zero = 0;
+	u32 tid = old_pid;
 	struct pending_exec *e = bpf_map_lookup_elem(&pending, &tid);
-	struct data_t *d = bpf_map_lookup_elem(&scratch, &zero);
+	struct data_t *d = scratch_record();
 	/* an exec whose entry came before we attached, or was not hooked: its comm is the new one */
 	struct pending_exec unseen = { .dirfd = HBC_AT_FDCWD, .syscall = HBC_SYS_UNKNOWN,
 				       .flags = HBC_F_COMM_AFTER };
+	unsigned int plen, alen = 0, euid = 0, egid = 0;
+	bool seen = e;
 	long n;
 
 	if (!d)
 		return 0;
 	if (e) {
 		fill_from_entry(d, e);
+		euid = e->euid;
+		egid = e->egid;
 		bpf_map_delete_elem(&pending, &tid);
 	} else {
-		current_identity(&unseen);
+		current_caller(&unseen);
 		fill_from_entry(d, &unseen);
 	}
+	fill_task(d);
+	/* the effective ids before (the stash) and after: a setuid or setgid file changed them */
+	if (seen && (d->euid != euid || d->egid != egid))
+		d->flags |= HBC_F_SETID;
 	d->result = 0;
+	d->argc = 0;
 	d->flags |= HBC_F_KERNEL_PATH;
 	n = bpf_probe_read_kernel_str(d->path, HBC_PATH_MAX, BPF_CORE_READ(bprm, filename));
-	return submit(ctx, d, n);
+	plen = path_len(d, n);
+	if (args_max)
+		alen = args_of_new_program(d, args_at(d, plen), bprm);
+	else
+		d->flags |= HBC_F_ARGS_OFF;
+	return submit(ctx, d, plen, alen);
 }
 
 /* ---- kprobes: the native entries (ksyscall) and the compat wrappers by symbol ---- */
@@ -338,14 +614,15 @@ int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid, struct linux_binpr
 SEC("ksyscall/execve")
 int BPF_KPROBE(ks_execve)
 {
-	return exec_enter((const char *)SYSCALL_ARG(ctx, 1), HBC_AT_FDCWD, 0, HBC_SYS_EXECVE, 0);
+	return exec_enter((const char *)SYSCALL_ARG(ctx, 1), (const void *)SYSCALL_ARG(ctx, 2),
+			  HBC_AT_FDCWD, 0, HBC_SYS_EXECVE, 0);
 }
 
 SEC("ksyscall/execveat")
 int BPF_KPROBE(ks_execveat)
 {
-	return exec_enter((const char *)SYSCALL_ARG(ctx, 2), (int)SYSCALL_ARG(ctx, 1),
-			  (int)SYSCALL_ARG(ctx, 5), HBC_SYS_EXECVEAT, 0);
+	return exec_enter((const char *)SYSCALL_ARG(ctx, 2), (const void *)SYSCALL_ARG(ctx, 3),
+			  (int)SYSCALL_ARG(ctx, 1), (int)SYSCALL_ARG(ctx, 5), HBC_SYS_EXECVEAT, 0);
 }
 
 SEC("kretsyscall/execve")
@@ -391,14 +668,15 @@ int BPF_KRETPROBE(ks_c_execveat_x, long ret)
 SEC("tp/syscalls/sys_enter_execve")
 int tp_execve(struct trace_event_raw_sys_enter *ctx)
 {
-	return exec_enter((const char *)ctx->args[0], HBC_AT_FDCWD, 0, HBC_SYS_EXECVE, 0);
+	return exec_enter((const char *)ctx->args[0], (const void *)ctx->args[1], HBC_AT_FDCWD, 0,
+			  HBC_SYS_EXECVE, 0);
 }
 
 SEC("tp/syscalls/sys_enter_execveat")
 int tp_execveat(struct trace_event_raw_sys_enter *ctx)
 {
-	return exec_enter((const char *)ctx->args[1], (int)ctx->args[0], (unsigned int)ctx->args[4],
-			  HBC_SYS_EXECVEAT, 0);
+	return exec_enter((const char *)ctx->args[1], (const void *)ctx->args[2], (int)ctx->args[0],
+			  (unsigned int)ctx->args[4], HBC_SYS_EXECVEAT, 0);
 }
 
 /*

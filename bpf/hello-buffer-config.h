@@ -5,13 +5,26 @@
 
 #define HBC_COMMAND_LEN 16
 #define HBC_MESSAGE_LEN 12
+/* The controlling tty's name as the kernel has it ("pts3", "ttyS0"); longer ones are cut. */
+#define HBC_TTY_LEN 16
 /* PATH_MAX: the kernel's own bound on a filename, its NUL included. A power of 2. */
 #define HBC_PATH_MAX 4096
+/* Argument bytes a record carries by default (--args-max), and at most: a record must
+ * fit one perf sample (under 64 KiB). A power of 2. */
+#define HBC_ARGS_DEFAULT 4096
+#define HBC_ARGS_MAX 32768
+/*
+ * A failed exec's argv is read pointer by pointer: at most this many with bpf_loop(), and
+ * this many where the kernel cannot run it (before 5.17, or no BPF JIT), whose verifier
+ * then checks the bounded loops step by step.
+ */
+#define HBC_ARGV_SCAN 1024
+#define HBC_ARGV_SCAN_LOOPS 128
 #define HBC_CONFIG_MAX_ENTRIES 10240
 /* Execs between their syscall's entry and their outcome, machine-wide (LRU: bounded). */
 #define HBC_PENDING_MAX 8192
 #define HBC_RINGBUF_BYTES (512 * 1024)
-/* The BPF program wakes the reader when this much is waiting in the ring buffer. */
+/* The BPF program asks for a wakeup of the reader once this much is waiting. */
 #define HBC_RINGBUF_WAKEUP_BYTES (64 * 1024)
 /* AT_FDCWD: execve(), and execveat() relative to the working directory. */
 #define HBC_AT_FDCWD (-100)
@@ -25,25 +38,46 @@ enum hbc_syscall {
 };
 
 /* data_t.flags */
-#define HBC_F_COMPAT 0x01	/* a 32-bit (compat) entry: int $0x80 on x86_64, AArch32 on arm64 */
-#define HBC_F_NO_PATH 0x02	/* the path could not be read (a bad pointer): path_len is 0 */
-#define HBC_F_COMM_AFTER 0x04	/* entry not seen: command is the new program's, not the caller's */
-#define HBC_F_KERNEL_PATH 0x08	/* path is the kernel's copy (bprm->filename), not the caller's memory */
+#define HBC_F_COMPAT 0x0001	/* a 32-bit (compat) entry: int $0x80 on x86_64, AArch32 on arm64 */
+#define HBC_F_NO_PATH 0x0002	/* the path could not be read (a bad pointer): path_len is 0 */
+#define HBC_F_COMM_AFTER 0x0004	/* entry not seen: command is the new program's, not the caller's */
+#define HBC_F_KERNEL_PATH 0x0008 /* path and args are the kernel's copies (sched_process_exec) */
+#define HBC_F_AUDIT 0x0010	/* loginuid and sessionid are the kernel's (it has audit) */
+#define HBC_F_SETID 0x0020	/* the exec changed the effective uid or gid (setuid/setgid file) */
+#define HBC_F_ARGS_CUT 0x0040	/* args_len stops at --args-max: more (or a longer last) argument */
+#define HBC_F_NO_ARGS 0x0080	/* a failed exec's argv could not be read (from args_len on) */
+#define HBC_F_ARGS_OFF 0x0100	/* arguments are not collected (--no-args): args_len and argc 0 */
 
 /*
- * One record per exec attempt; its size is offsetof(struct data_t, path) + path_len
- * (no NUL). The book's program had pid, uid, command, message and a 16-byte path.
+ * One record per exec attempt; its size is offsetof(struct data_t, path) + path_len +
+ * args_len: the path (no NUL), then the arguments as the kernel lays them out for the
+ * new program (each NUL-terminated; with HBC_F_ARGS_CUT the last may lack its NUL). The
+ * book's program had pid, uid, command, message and a 16-byte path. Naturally aligned,
+ * the same layout on every architecture (64-bit fields first).
  */
 struct data_t {
+	unsigned long long boot_ns;	/* CLOCK_BOOTTIME when the outcome was known */
+	unsigned long long cgroup_id;	/* the caller's cgroup v2 id (its directory's inode) */
 	int pid;			/* tgid of the process that called exec */
-	int uid;
+	int ppid;			/* tgid of its parent (real_parent) */
+	unsigned int uid;		/* real uid and gid of the caller */
+	unsigned int gid;
+	unsigned int euid;		/* effective ids the new program runs with (failed: the caller's) */
+	unsigned int egid;
+	unsigned int loginuid;		/* audit login uid and session (HBC_F_AUDIT); -1: unset */
+	unsigned int sessionid;
 	int result;			/* 0, or the exec's negative errno */
 	int dirfd;			/* execveat's dirfd; HBC_AT_FDCWD for execve */
 	unsigned int at_flags;		/* execveat's flags; 0 for execve */
-	unsigned short path_len;	/* bytes of path[] */
+	unsigned int argc;		/* arguments the program got (failed: argv entries read) */
+	unsigned short path_len;	/* bytes of path */
+	unsigned short args_len;	/* bytes of arguments after the path */
+	unsigned short flags;		/* HBC_F_* */
 	unsigned char syscall;		/* enum hbc_syscall */
-	unsigned char flags;		/* HBC_F_* */
+	unsigned char reserved;
 	char command[HBC_COMMAND_LEN];
+	char parent_command[HBC_COMMAND_LEN];
+	char tty[HBC_TTY_LEN];		/* "" without a controlling tty */
 	char message[HBC_MESSAGE_LEN];
 	char path[];
 };

@@ -9,9 +9,14 @@
 #include "buffer.h"
 #include "hello-buffer-config.h"
 
+/* The largest record: its header, the longest path and the most argument bytes. */
+#define RECORD_MAX (HBC_RECORD_HEADER + HBC_PATH_MAX + HBC_ARGS_MAX)
+
 struct hbc_buffer {
 	struct ring_buffer *rb;
 	struct perf_buffer *pb;
+	/* perf samples sit 4 bytes past an 8-byte boundary: records are copied here first */
+	unsigned long long *aligned;
 	const __u64 *dropped;		/* ring buffer: records the BPF side had no room for */
 	unsigned long long dropped_seen;
 	struct hbc_buffer_ops ops;
@@ -64,7 +69,10 @@ static void on_perf_record(void *ctx, int cpu, void *data, __u32 size)
 	struct hbc_buffer *b = ctx;
 
 	(void)cpu;
-	b->ops.record(b->ops.ctx, data, size);
+	if (size > RECORD_MAX)	/* the BPF side sends no more: the tail is padding */
+		size = RECORD_MAX;
+	memcpy(b->aligned, data, size);
+	b->ops.record(b->ops.ctx, b->aligned, size);
 }
 
 static void on_perf_lost(void *ctx, int cpu, __u64 count)
@@ -89,14 +97,17 @@ struct hbc_buffer *hbc_buffer_open(const struct hbc_progs *p, enum hbc_buffer_ki
 		b->rb = ring_buffer__new(bpf_map__fd(p->ringbuf), on_ring_record, b, NULL);
 		b->dropped = p->dropped(p->skel);
 	} else {
-		b->pb = perf_buffer__new(bpf_map__fd(p->output), pages, on_perf_record,
-					 on_perf_lost, b, NULL);
+		b->aligned = malloc(RECORD_MAX);
+		if (b->aligned)
+			b->pb = perf_buffer__new(bpf_map__fd(p->output), pages, on_perf_record,
+						 on_perf_lost, b, NULL);
 	}
 	if (b->rb || b->pb)
 		return b;
 	err = -errno;
 	fprintf(stderr, PROG ": cannot open the %s buffer: %s\n",
 		kind == HBC_BUFFER_RING ? "ring" : "perf", strerror(-err));
+	free(b->aligned);
 	free(b);
 	errno = -err;
 	return NULL;
@@ -151,11 +162,17 @@ const char *hbc_buffer_name(const struct hbc_buffer *b)
 	return b->rb ? "ring buffer" : "perf buffer";
 }
 
+enum hbc_buffer_kind hbc_buffer_kind(const struct hbc_buffer *b)
+{
+	return b->rb ? HBC_BUFFER_RING : HBC_BUFFER_PERF;
+}
+
 void hbc_buffer_free(struct hbc_buffer *b)
 {
 	if (!b)
 		return;
 	ring_buffer__free(b->rb);
 	perf_buffer__free(b->pb);
+	free(b->aligned);
 	free(b);
 }

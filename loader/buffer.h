@@ -39,6 +39,8 @@ int hbc_buffer_poll(struct hbc_buffer *b, int timeout_ms);
 int hbc_buffer_drain(struct hbc_buffer *b);
 /* "ring buffer" or "perf buffer", for messages. */
 const char *hbc_buffer_name(const struct hbc_buffer *b);
+/* HBC_BUFFER_RING or HBC_BUFFER_PERF: what was opened (auto chooses). */
+enum hbc_buffer_kind hbc_buffer_kind(const struct hbc_buffer *b);
 void hbc_buffer_free(struct hbc_buffer *b);
 
 #endif /* HBC_BUFFER_H */

@@ -2,9 +2,8 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <string.h>
+#include <time.h>
 #include "format.h"
-
-#define TEXT_COLUMNS "%-7s %-7s %-16s %-10s %-7s %s %s\n"
 
 /*
  * Bytes of the valid UTF-8 sequence at @s (of @n bytes left), or 0: overlong forms,
@@ -150,26 +149,145 @@ static const char *errno_name(int result, char *buf, size_t len)
 	return buf;
 }
 
+/* The columns before PATH: their names and least widths (loader/README.md). */
+static const struct {
+	const char *name;
+	int width;
+} columns[] = {
+	{ "TIME", 30 }, { "PID", 7 }, { "PPID", 7 }, { "UID", 7 }, { "GID", 5 }, { "EUID", 5 },
+	{ "EGID", 5 }, { "AUID", 5 }, { "SES", 5 }, { "TTY", 6 }, { "PCOMM", 16 },
+	{ "COMMAND", 16 }, { "SYSCALL", 10 }, { "RESULT", 7 }, { "CONTAINER", 19 }, { "CGROUP", 0 },
+};
+
 void hbc_format_text_header(FILE *out)
 {
-	fprintf(out, TEXT_COLUMNS, "PID", "UID", "COMMAND", "SYSCALL", "RESULT", "PATH", "MESSAGE");
+	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
+		fprintf(out, "%-*s ", columns[i].width, columns[i].name);
+	fputs("PATH ARGS MESSAGE\n", out);
 }
 
-void hbc_format_text(FILE *out, const struct data_t *d)
+/* "2026-12-03T12:34:56.123456789Z": UTC, nanoseconds. */
+void hbc_format_time(char *buf, size_t len, long long wall_ns)
 {
-	char path[HBC_FORMAT_PATH_MAX], sys[16], res[24], errbuf[24];
+	long long ns = wall_ns % 1000000000LL, s = wall_ns / 1000000000LL;
+	time_t t;
+	struct tm tm;
+
+	if (ns < 0) {
+		ns += 1000000000LL;
+		s--;
+	}
+	t = (time_t)s;
+	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm)) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	snprintf(buf + strlen(buf), len - strlen(buf), ".%09lldZ", ns);
+}
+
+
+/* An audit id: "unset" for the kernel's (u32)-1, "-" without audit. */
+static void text_audit_id(FILE *out, const struct data_t *d, unsigned int v)
+{
+	if (!(d->flags & HBC_F_AUDIT))
+		fprintf(out, "%-5s ", "-");
+	else if (v == HBC_AUDIT_UNSET)
+		fprintf(out, "%-5s ", "unset");
+	else
+		fprintf(out, "%-5u ", v);
+}
+
+/* A string field of the kernel's (up to @size bytes, NUL-terminated or not) as a column. */
+static void text_field(FILE *out, const char *s, size_t size, size_t width)
+{
+	size_t n = strnlen(s, size);
+
+	if (n)	/* an empty one (prctl can empty a comm) keeps its column */
+		text_column(out, s, n, width);
+	else
+		text_column(out, "\"\"", 2, width);
+}
+
+/* An effective id, "*" after it when the exec changed the effective ids (setuid/setgid). */
+static void text_effective(FILE *out, const struct data_t *d, unsigned int v)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u%s", v, d->flags & HBC_F_SETID ? "*" : "");
+	fprintf(out, "%-5s ", buf);
+}
+
+/*
+ * The arguments: "[N]" then the N arguments, each a column ("" when empty); "[N/ARGC]"
+ * when cut (the last shown may be partial), "[N/?]" when the rest could not be read,
+ * "[-]" when not collected.
+ */
+static void text_args(FILE *out, const struct data_t *d)
+{
+	size_t pos = 0, n = hbc_record_nargs(d);
+	const char *arg;
+	int len;
+
+	if (d->flags & HBC_F_ARGS_OFF) {
+		fputs("[-] ", out);
+		return;
+	}
+	if (d->flags & HBC_F_NO_ARGS)
+		fprintf(out, "[%zu/?] ", n);
+	else if (d->flags & HBC_F_ARGS_CUT)
+		fprintf(out, "[%zu/%u] ", n, d->argc);
+	else
+		fprintf(out, "[%zu] ", n);
+	while ((len = hbc_record_arg(d, &pos, &arg)) >= 0) {
+		if (len)
+			text_bytes(out, arg, (size_t)len, true);
+		else
+			fputs("\"\"", out);
+		fputc(' ', out);
+	}
+}
+
+static void text_container(FILE *out, const struct hbc_container *c)
+{
+	char buf[64];
+
+	if (!c->runtime) {
+		fprintf(out, "%-19s ", "-");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s:%.12s", c->runtime, c->id);
+	fprintf(out, "%-19s ", buf);
+}
+
+void hbc_format_text(FILE *out, const struct hbc_record *r)
+{
+	const struct data_t *d = r->d;
+	char path[HBC_FORMAT_PATH_MAX], sys[16], res[24], errbuf[24], when[48];
 	int n = hbc_format_path(d, path, sizeof(path));
 
+	hbc_format_time(when, sizeof(when), r->wall_ns);
 	snprintf(sys, sizeof(sys), "%s%s", hbc_format_syscall(d), d->flags & HBC_F_COMPAT ? "/32" : "");
 	snprintf(res, sizeof(res), "0");
 	if (d->result)
 		snprintf(res, sizeof(res), "%s", errno_name(d->result, errbuf, sizeof(errbuf)));
-	fprintf(out, "%-7d %-7u ", d->pid, (unsigned int)d->uid);
-	if (d->command[0])
-		text_column(out, d->command, strnlen(d->command, sizeof(d->command)), 16);
-	else	/* an empty comm (prctl can set one) shows as an empty path does: the columns stay */
-		text_column(out, "\"\"", 2, 16);
+	fprintf(out, "%-30s %-7d %-7d ", when, d->pid, d->ppid);
+	fprintf(out, "%-7u %-5u ", d->uid, d->gid);
+	text_effective(out, d, d->euid);
+	text_effective(out, d, d->egid);
+	text_audit_id(out, d, d->loginuid);
+	text_audit_id(out, d, d->sessionid);
+	if (d->tty[0])
+		text_field(out, d->tty, sizeof(d->tty), 6);
+	else
+		fprintf(out, "%-6s ", "-");
+	text_field(out, d->parent_command, sizeof(d->parent_command), 16);
+	text_field(out, d->command, sizeof(d->command), 16);
 	fprintf(out, "%-10s %-7s ", sys, res);
+	text_container(out, &r->container);
+	if (!r->cgroup)
+		fprintf(out, "id:%llu ", d->cgroup_id);
+	else
+		text_field(out, r->cgroup, strlen(r->cgroup), 0);
 	if (n < 0)
 		fputs("?", out);
 	else if (n == 0)
@@ -177,6 +295,7 @@ void hbc_format_text(FILE *out, const struct data_t *d)
 	else
 		text_bytes(out, path, (size_t)n, true);
 	fputc(' ', out);
+	text_args(out, d);
 	text_bytes(out, d->message, strnlen(d->message, sizeof(d->message)), false);
 	fputc('\n', out);
 }
@@ -217,13 +336,40 @@ void hbc_format_json_bytes(FILE *out, const char *s, size_t n)
 	fputc('"', out);
 }
 
-void hbc_format_json(FILE *out, const struct data_t *d)
+/* "args":[...] (null when none could be read), "argc", and the flags that qualify them. */
+static void json_args(FILE *out, const struct data_t *d)
 {
-	char path[HBC_FORMAT_PATH_MAX], buf[24];
+	size_t pos = 0, n = 0;
+	const char *arg;
+	int len;
+
+	if (d->flags & HBC_F_ARGS_OFF)
+		return;
+	fprintf(out, ",\"argc\":%u,\"args\":", d->argc);
+	if ((d->flags & HBC_F_NO_ARGS) && !d->args_len) {
+		fputs("null", out);
+	} else {
+		fputc('[', out);
+		while ((len = hbc_record_arg(d, &pos, &arg)) >= 0) {
+			if (n++)
+				fputc(',', out);
+			hbc_format_json_bytes(out, arg, (size_t)len);
+		}
+		fputc(']', out);
+	}
+	if (d->flags & HBC_F_ARGS_CUT)
+		fputs(",\"args_cut\":true", out);
+	if (d->flags & HBC_F_NO_ARGS)
+		fputs(",\"args_unreadable\":true", out);
+}
+
+void hbc_format_json(FILE *out, const struct hbc_record *r)
+{
+	const struct data_t *d = r->d;
+	char path[HBC_FORMAT_PATH_MAX], buf[24], when[48];
 	int n = hbc_format_path(d, path, sizeof(path));
 
-	fprintf(out, "{\"type\":\"exec\",\"pid\":%d,\"uid\":%u,\"command\":", d->pid,
-		(unsigned int)d->uid);
+	fprintf(out, "{\"type\":\"exec\",\"pid\":%d,\"uid\":%u,\"command\":", d->pid, d->uid);
 	hbc_format_json_bytes(out, d->command, strnlen(d->command, sizeof(d->command)));
 	fprintf(out, ",\"syscall\":\"%s\",\"compat\":%s,\"result\":%d", hbc_format_syscall(d),
 		d->flags & HBC_F_COMPAT ? "true" : "false", d->result);
@@ -239,6 +385,29 @@ void hbc_format_json(FILE *out, const struct data_t *d)
 	fprintf(out, ",\"path_source\":\"%s\"", d->flags & HBC_F_KERNEL_PATH ? "kernel" : "caller");
 	if (d->flags & HBC_F_COMM_AFTER)
 		fputs(",\"command_after_exec\":true", out);
+	hbc_format_time(when, sizeof(when), r->wall_ns);
+	fprintf(out, ",\"time\":\"%s\",\"boot_ns\":%llu,\"ppid\":%d,\"parent_command\":", when,
+		d->boot_ns, d->ppid);
+	hbc_format_json_bytes(out, d->parent_command, strnlen(d->parent_command, sizeof(d->parent_command)));
+	fprintf(out, ",\"gid\":%u,\"euid\":%u,\"egid\":%u", d->gid, d->euid, d->egid);
+	if (d->flags & HBC_F_SETID)
+		fputs(",\"setid\":true", out);
+	if (d->flags & HBC_F_AUDIT)
+		fprintf(out, ",\"loginuid\":%u,\"sessionid\":%u", d->loginuid, d->sessionid);
+	fputs(",\"tty\":", out);
+	if (d->tty[0])
+		hbc_format_json_bytes(out, d->tty, strnlen(d->tty, sizeof(d->tty)));
+	else
+		fputs("null", out);
+	fprintf(out, ",\"cgroup_id\":%llu,\"cgroup\":", d->cgroup_id);
+	if (r->cgroup)
+		hbc_format_json_str(out, r->cgroup);
+	else
+		fputs("null", out);
+	if (r->container.runtime)
+		fprintf(out, ",\"container_runtime\":\"%s\",\"container_id\":\"%s\"",
+			r->container.runtime, r->container.id);
+	json_args(out, d);
 	fputs(",\"message\":", out);
 	hbc_format_json_bytes(out, d->message, strnlen(d->message, sizeof(d->message)));
 	fputs("}\n", out);

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "hello-buffer-config.h"
+#include "record.h"
 
 /* Room for any path hbc_format_path() writes: the kernel's "/dev/fd/N/" and the NUL. */
 #define HBC_FORMAT_PATH_MAX (HBC_PATH_MAX + 32)
@@ -34,16 +35,27 @@ int hbc_format_path(const struct data_t *d, char *buf, size_t len);
 /* "execve", "execveat" or "unknown" (the exec's entry was not seen). */
 const char *hbc_format_syscall(const struct data_t *d);
 
+/* "2026-12-03T12:34:56.123456789Z": @wall_ns (nanoseconds since the epoch) in UTC. */
+void hbc_format_time(char *buf, size_t len, long long wall_ns);
+
 /* Header line for text output. */
 void hbc_format_text_header(FILE *out);
-/* "pid uid command syscall result path message" */
-void hbc_format_text(FILE *out, const struct data_t *d);
+/*
+ * "TIME PID PPID UID GID EUID EGID AUID SES TTY PCOMM COMMAND SYSCALL RESULT CONTAINER
+ * CGROUP PATH [N] ARG... MESSAGE": one column each but ARGS, which is a count "[N]"
+ * ("[N/ARGC]" cut, "[N/?]" unreadable, "[-]" not collected) and N argument columns; the
+ * message last, its spaces as they are (loader/README.md).
+ */
+void hbc_format_text(FILE *out, const struct hbc_record *r);
 /*
  * {"type":"exec","pid":..,"uid":..,"command":..,"syscall":..,"compat":..,"result":..,
  *  ["error":"ENOENT",]["dirfd":..,"at_flags":..,]"path":..|null,"path_source":..,
- *  ["command_after_exec":true,]"message":..}
+ *  ["command_after_exec":true,]"time":..,"boot_ns":..,"ppid":..,"parent_command":..,
+ *  "gid":..,"euid":..,"egid":..,["setid":true,]["loginuid":..,"sessionid":..,]
+ *  "tty":..|null,"cgroup_id":..,"cgroup":..|null,["container_runtime":..,"container_id":..,]
+ *  ["argc":..,"args":[..]|null,["args_cut":true,]["args_unreadable":true,]]"message":..}
  */
-void hbc_format_json(FILE *out, const struct data_t *d);
+void hbc_format_json(FILE *out, const struct hbc_record *r);
 /* Bytes as a JSON string, escaped as above. */
 void hbc_format_json_bytes(FILE *out, const char *s, size_t n);
 /* A NUL-terminated string as a JSON string. */

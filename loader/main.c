@@ -1,76 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * hello-buffer-config: print one line per execve() on this machine, with a
+ * hello-buffer-config: print one record per exec attempt on this machine, with a
  * per-uid message, using the BPF object built for the machine it runs on.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "hbc.h"
-#include "attach.h"
-#include "buffer.h"
 #include "config.h"
 #include "corecheck.h"
-#include "format.h"
-#include "kbtf.h"
-#include "live.h"
 #include "objects.h"
-#include "notify.h"
 #include "probe.h"
-#include "reload.h"
-#include "table.h"
+#include "run.h"
 
 #define EXIT_USAGE 2
 #define DEFAULT_PAGES 64
-#define POLL_MS 50
-/* How long the programs may take to report a probe exec from every CPU. */
-#define LIVE_TIMEOUT_MS 10000
-/* STATUS= for systemctl status, when something changed: at most this often. */
-#define STATUS_INTERVAL_S 5
 
 struct options {
+	struct hbc_run_opts run;
 	const char *config;
 	const char *check_btf;		/* --check-btf FILE */
 	const char *arch;		/* --arch NAME: the object to check */
 	const char *btf;		/* --btf FILE: instead of the kernel's */
 	const char *reload;		/* --reload PID */
-	enum hbc_attach_mode attach;
-	enum hbc_buffer_kind buffer;
-	unsigned long count;		/* 0: forever */
-	unsigned long pages;		/* perf buffer pages per CPU */
-	bool json;
-	bool check;
-	bool raw_syscalls;		/* --raw-syscalls */
 	bool verbose;
 };
-
-/* What became of the records that reached us. */
-struct tally {
-	const struct options *opt;
-	struct hbc_live *live;		/* its probe records are not printed */
-	unsigned long events;		/* printed */
-	unsigned long beyond;		/* arrived after --count was reached: not printed */
-	unsigned long long lost;	/* the kernel had no room for them */
-};
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -83,10 +46,14 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: " PROG " [OPTIONS]\n"
 		"Print one line per exec attempt on this machine (execve, execveat, 32-bit entries):\n"
-		"pid, uid, command, syscall, result, path and a per-uid message.\n\n"
+		"time, pid, parent, ids, tty, command, syscall, result, container and cgroup, path,\n"
+		"arguments and a per-uid message.\n\n"
 		"  -c, --config FILE    per-uid messages: lines 'UID MESSAGE' (message at most %d bytes)\n"
 		"  -j, --json           JSON lines instead of text columns\n"
 		"  -n, --count N        exit after N events\n"
+		"      --args-max N     argument bytes per record, 1 to %d (default %d); longer\n"
+		"                       argument lists are cut and flagged\n"
+		"      --no-args        leave the arguments out (command lines may hold secrets)\n"
 		"      --check          load and attach, report what was used, detach, exit\n"
 		"      --check-btf FILE check offline that the object relocates against the kernel\n"
 		"                       BTF in FILE (raw, e.g. a copy of /sys/kernel/btf/vmlinux, or an\n"
@@ -117,7 +84,7 @@ static void usage(FILE *out)
 		"On SIGINT or SIGTERM (or after --count events) it detaches, prints what is still\n"
 		"buffered, then a summary on stderr: events printed, lost, and beyond --count.\n"
 		"Under systemd (NOTIFY_SOCKET) it reports READY=1 once attached, and its status.\n",
-		HBC_MESSAGE_LEN - 1, DEFAULT_PAGES);
+		HBC_MESSAGE_LEN - 1, HBC_ARGS_MAX, HBC_ARGS_DEFAULT, DEFAULT_PAGES);
 }
 
 static int parse_ulong(const char *opt, const char *s, unsigned long min, unsigned long max,
@@ -153,7 +120,7 @@ static int parse_choice(const char *opt, const char *s, const char *const *names
 }
 
 enum { OPT_CHECK = 256, OPT_ATTACH, OPT_PAGES, OPT_BUFFER, OPT_CHECK_BTF, OPT_ARCH, OPT_BTF,
-       OPT_RAW_SYSCALLS, OPT_RELOAD };
+       OPT_RAW_SYSCALLS, OPT_RELOAD, OPT_ARGS_MAX, OPT_NO_ARGS };
 
 /* Returns 0 to run, 1 when done (--help printed), 'V' for --version, or -EINVAL. */
 static int parse_args(int argc, char **argv, struct options *o)
@@ -162,6 +129,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "args-max", required_argument, NULL, OPT_ARGS_MAX },
+		{ "no-args", no_argument, NULL, OPT_NO_ARGS },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "check-btf", required_argument, NULL, OPT_CHECK_BTF },
 		{ "btf", required_argument, NULL, OPT_BTF },
@@ -176,40 +145,46 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	int c, choice, given = 0;
+	int c, choice, given = 0, args_given = 0;
 
 	while ((c = getopt_long(argc, argv, "c:jn:vVh", longopts, NULL)) != -1) {
 		given++;
 		switch (c) {
 		case 'c': o->config = optarg; break;
-		case 'j': o->json = true; break;
+		case 'j': o->run.json = true; break;
 		case 'n':
-			if (parse_ulong("--count", optarg, 1, ULONG_MAX, &o->count))
+			if (parse_ulong("--count", optarg, 1, ULONG_MAX, &o->run.count))
 				return -EINVAL;
 			break;
-		case OPT_CHECK: o->check = true; break;
+		case OPT_ARGS_MAX:
+			if (parse_ulong("--args-max", optarg, 1, HBC_ARGS_MAX, &o->run.args_max))
+				return -EINVAL;
+			args_given |= 1;
+			break;
+		case OPT_NO_ARGS: o->run.args_max = 0; args_given |= 2; break;
+		case OPT_CHECK: o->run.check = true; break;
 		case OPT_CHECK_BTF: o->check_btf = optarg; break;
 		case OPT_BTF: o->btf = optarg; break;
-		case OPT_RAW_SYSCALLS: o->raw_syscalls = true; break;
+		case OPT_RAW_SYSCALLS: o->run.raw_syscalls = true; break;
 		case OPT_RELOAD: o->reload = optarg; break;
 		case OPT_ARCH: o->arch = optarg; break;
 		case OPT_ATTACH:
 			if (parse_choice("--attach", optarg, hbc_attach_names, HBC_ATTACH_MODES, &choice))
 				return -EINVAL;
-			o->attach = (enum hbc_attach_mode)choice;
+			o->run.attach = (enum hbc_attach_mode)choice;
 			break;
 		case OPT_PAGES:
-			if (parse_ulong("--pages", optarg, 1, 65536, &o->pages))
+			if (parse_ulong("--pages", optarg, 1, 65536, &o->run.pages))
 				return -EINVAL;
-			if (o->pages & (o->pages - 1)) {
-				fprintf(stderr, PROG ": --pages must be a power of 2, not %lu\n", o->pages);
+			if (o->run.pages & (o->run.pages - 1)) {
+				fprintf(stderr, PROG ": --pages must be a power of 2, not %lu\n", o->run.pages);
 				return -EINVAL;
 			}
 			break;
 		case OPT_BUFFER:
 			if (parse_choice("--buffer", optarg, hbc_buffer_names, HBC_BUFFER_KINDS, &choice))
 				return -EINVAL;
-			o->buffer = (enum hbc_buffer_kind)choice;
+			o->run.buffer = (enum hbc_buffer_kind)choice;
 			break;
 		case 'v': o->verbose = true; break;
 		case 'V': return 'V';
@@ -229,9 +204,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fprintf(stderr, PROG ": --arch goes with --check-btf\n");
 		return -EINVAL;
 	}
-	if (o->raw_syscalls && o->attach == HBC_ATTACH_KSYSCALL) {
+	if (o->run.raw_syscalls && o->run.attach == HBC_ATTACH_KSYSCALL) {
 		fprintf(stderr, PROG ": --raw-syscalls goes with tracepoints; with --attach ksyscall the "
 			"32-bit entries are kprobes\n");
+		return -EINVAL;
+	}
+	if (args_given == 3) {
+		fprintf(stderr, PROG ": --args-max and --no-args contradict each other: give one\n");
 		return -EINVAL;
 	}
 	if (o->btf && o->check_btf) {
@@ -287,218 +266,6 @@ static const struct hbc_object *object_for_this_machine(void)
 	return o;
 }
 
-/* One record, from either buffer. */
-static void on_record(void *ctx, const void *data, size_t size)
-{
-	struct tally *t = ctx;
-	const struct data_t *d = data;
-
-	/* a header and its path bytes (the perf buffer pads a record to 8 bytes) */
-	if (size < HBC_RECORD_HEADER || size < HBC_RECORD_HEADER + d->path_len) {
-		fprintf(stderr, PROG ": a record of %zu bytes is too short: ignored\n", size);
-		return;
-	}
-	if (hbc_live_claim(t->live, d) || t->opt->check)
-		return;
-	if (t->opt->count && t->events >= t->opt->count) {
-		t->beyond++;
-		return;
-	}
-	t->events++;
-	if (t->opt->json)
-		hbc_format_json(stdout, d);
-	else
-		hbc_format_text(stdout, d);
-	if (t->opt->count && t->events >= t->opt->count)
-		stop = 1;
-}
-
-static void on_lost(void *ctx, int cpu, unsigned long long count)
-{
-	struct tally *t = ctx;
-
-	t->lost += count;
-	if (t->opt->json)
-		hbc_format_json_lost(stdout, cpu, count);
-}
-
-static void summary(const struct tally *t, const struct hbc_buffer *b)
-{
-	if (t->opt->json)
-		hbc_format_json_summary(stdout, t->events, t->lost, t->beyond);
-	fflush(stdout);
-	if (t->lost)
-		fprintf(stderr, PROG ": lost %llu records: the %s was full%s\n", t->lost,
-			hbc_buffer_name(b), t->opt->buffer == HBC_BUFFER_PERF ? "; try a larger --pages" : "");
-	fprintf(stderr, PROG ": %lu events, %llu lost", t->events, t->lost);
-	if (t->opt->count)
-		fprintf(stderr, ", %lu beyond --count", t->beyond);
-	fputc('\n', stderr);
-}
-
-/* Everything a running tracer has: what was chosen, what is attached, what it counted. */
-struct session {
-	const struct options *opt;
-	const struct hbc_object *obj;
-	const struct hbc_btf *btf;
-	struct hbc_progs p;
-	struct hbc_attach a;
-	struct hbc_buffer *buf;
-	struct hbc_live live;
-	struct tally t;
-	struct hbc_reload *reload;
-	struct hbc_notify *notify;
-	/* what the last STATUS= said, and when: it is sent again only on a change */
-	unsigned long told_events;
-	unsigned long long told_lost;
-	double told_at;
-};
-
-static double monotonic_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* STATUS= (systemctl status): what is attached, through what, the counts, the config. */
-static void tell_status(struct session *s)
-{
-	const struct hbc_reload *r = s->reload;
-
-	s->told_events = s->t.events;
-	s->told_lost = s->t.lost;
-	s->told_at = monotonic_s();
-
-	hbc_notify(s->notify, "STATUS=%s, %s, btf %s; %lu events, %llu lost; %zu uids from %s%s%s",
-		   hbc_attach_names[s->a.mode], hbc_buffer_name(s->buf), s->btf->what, s->t.events,
-		   s->t.lost, r->cfg.count, r->path ? r->path : "no --config",
-		   r->last[0] ? "; last reload: " : "", r->last);
-}
-
-/* A STATUS= refresh when the counts changed, at most every STATUS_INTERVAL_S. */
-static void status_tick(struct session *s)
-{
-	if ((s->t.events != s->told_events || s->t.lost != s->told_lost) &&
-	    monotonic_s() - s->told_at >= STATUS_INTERVAL_S)
-		tell_status(s);
-}
-
-/*
- * Print records until a signal or --count stops us, re-reading the config on SIGHUP
- * (the programs stay attached and the buffer is read all along: no record is lost or
- * reordered by a reload); then detach, so that nothing new arrives, and print what is
- * still buffered before the summary.
- */
-static int trace(struct session *s)
-{
-	struct tally *t = &s->t;
-	struct hbc_buffer *b = s->buf;
-	int err = 0, drained;
-
-	hbc_notify(s->notify, "READY=1");
-	tell_status(s);
-	while (!stop) {
-		err = hbc_buffer_poll(b, POLL_MS);
-		fflush(stdout);
-		if (err == -EINTR)
-			err = 0;
-		if (err) {
-			fprintf(stderr, PROG ": reading the %s: %s\n", hbc_buffer_name(b), strerror(-err));
-			break;
-		}
-		if (hbc_reload_wanted() && !stop) {
-			hbc_reload(s->reload, &s->p, s->notify);
-			tell_status(s);
-		}
-		status_tick(s);
-	}
-	hbc_notify(s->notify, "STOPPING=1");
-	hbc_attach_detach(&s->a);
-	drained = hbc_buffer_drain(b);
-	if (drained < 0)
-		fprintf(stderr, PROG ": draining the %s: %s\n", hbc_buffer_name(b), strerror(-drained));
-	summary(t, b);
-	return err ? err : drained;
-}
-
-static int open_object(const struct hbc_object *obj, const struct hbc_btf *btf, struct hbc_progs *p)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf->custom_path);
-	int err = obj->open(p, &opts);
-
-	if (err)
-		fprintf(stderr, PROG ": cannot open the %s BPF object: %s\n", obj->name,
-			strerror(-err));
-	return err;
-}
-
-static int load_object(const struct hbc_object *obj, const struct hbc_progs *p)
-{
-	int err = bpf_object__load_skeleton(p->skeleton);
-
-	if (err)
-		fprintf(stderr, PROG ": cannot load the %s BPF object into this kernel: %s; "
-			"run with --verbose for libbpf's log\n", obj->name, strerror(-err));
-	return err;
-}
-
-static int setup_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
-		return -errno;
-	return 0;
-}
-
-/* Load, configure, open the buffer, attach: then --check's report, or the trace. */
-static int run(struct session *s)
-{
-	const struct options *o = s->opt;
-	struct hbc_buffer_ops ops = { .record = on_record, .lost = on_lost, .ctx = &s->t };
-	int kind, err;
-
-	s->t.opt = o;
-	s->t.live = &s->live;
-	err = open_object(s->obj, s->btf, &s->p);
-	if (err)
-		return err;
-	hbc_attach_plan(&s->a, &s->p, o->attach, o->raw_syscalls);
-	kind = hbc_buffer_setup(&s->p, o->buffer, o->pages);
-	err = kind < 0 ? kind : load_object(s->obj, &s->p);
-	if (!err)
-		err = hbc_table_install(&s->p, &s->reload->cfg);
-	if (!err) {
-		s->buf = hbc_buffer_open(&s->p, kind, o->pages, &ops);
-		err = s->buf ? 0 : -errno;
-	}
-	if (!err)
-		err = hbc_attach_link(&s->a, &s->p);
-	if (!err && !o->check && !o->json)
-		hbc_format_text_header(stdout);
-	/* "attached:" only once the programs are seen to report execs on every CPU */
-	if (!err)
-		err = hbc_live_init(&s->live);
-	if (!err)
-		err = hbc_live_prove(&s->live, s->buf, LIVE_TIMEOUT_MS);
-	if (!err)
-		hbc_attach_say(&s->a);
-	if (!err && o->check)
-		printf("check: ok: object %s (%zu bytes, sha256 %s), btf %s, attached %s\n",
-		       s->obj->name, s->obj->size, s->obj->sha256, s->btf->what,
-		       hbc_attach_names[s->a.mode]);
-	else if (!err)
-		err = trace(s);
-	hbc_attach_detach(&s->a);
-	hbc_buffer_free(s->buf);
-	hbc_live_free(&s->live);
-	s->p.destroy(s->p.skel);
-	return err;
-}
-
 /* --check-btf: the object of --arch (or this machine's) against a BTF file. */
 static int check_btf(const struct options *o)
 {
@@ -518,16 +285,17 @@ static int check_btf(const struct options *o)
 		return HBC_CHECK_FAILED;
 	}
 	libbpf_set_print(o->verbose ? libbpf_print : NULL);
-	return hbc_corecheck(obj, o->check_btf, o->json);
+	return hbc_corecheck(obj, o->check_btf, o->run.json);
 }
 
 int main(int argc, char **argv)
 {
-	struct options o = { .attach = HBC_ATTACH_AUTO, .buffer = HBC_BUFFER_AUTO, .pages = DEFAULT_PAGES };
+	struct options o = { .run = { .attach = HBC_ATTACH_AUTO, .buffer = HBC_BUFFER_AUTO,
+				      .pages = DEFAULT_PAGES, .args_max = HBC_ARGS_DEFAULT } };
 	struct hbc_btf btf = { .fd = -1 };
 	struct hbc_reload reload = {};
 	struct hbc_notify notify = { .fd = -1 };
-	struct session s = { .opt = &o, .btf = &btf, .reload = &reload, .notify = &notify };
+	const struct hbc_object *obj;
 	char err[512];
 	int ret;
 
@@ -545,8 +313,8 @@ int main(int argc, char **argv)
 	/* from here on a SIGHUP asks for a reload (its default would kill us) */
 	if (hbc_reload_signals())
 		return 1;
-	s.obj = object_for_this_machine();
-	if (!s.obj)
+	obj = object_for_this_machine();
+	if (!obj)
 		return EXIT_USAGE;
 	reload.path = o.config;
 	if (o.config && hbc_config_load(o.config, &reload.cfg, err, sizeof(err))) {
@@ -554,7 +322,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	libbpf_set_print(o.verbose ? libbpf_print : NULL);
-	ret = hbc_btf_choose(&btf, s.obj, o.btf);
+	ret = hbc_btf_choose(&btf, obj, o.btf);
 	if (ret) {
 		ret = ret == -EINVAL ? EXIT_USAGE : 1;
 		goto out;
@@ -567,12 +335,8 @@ int main(int argc, char **argv)
 	fprintf(stderr, "btf: %s\n", btf.what);
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	if (setup_signals()) {
-		ret = 1;
-		goto out;
-	}
 	hbc_notify_open(&notify);
-	ret = run(&s) ? 1 : 0;
+	ret = hbc_run(&o.run, obj, &btf, &reload, &notify) ? 1 : 0;
 out:
 	hbc_notify_close(&notify);
 	hbc_btf_release(&btf);

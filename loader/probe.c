@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <bpf/libbpf.h>
 #include "hbc.h"
 #include "probe.h"
 
@@ -116,4 +117,26 @@ int hbc_ensure_tracefs(void)
 	}
 	fprintf(stderr, PROG ": mounted tracefs at " TRACEFS "\n");
 	return 0;
+}
+
+bool hbc_bpf_loop_usable(char *why, size_t len)
+{
+	FILE *f;
+	int jit = 0;
+
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_loop, NULL) != 1) {
+		snprintf(why, len, "no bpf_loop() in this kernel");
+		return false;
+	}
+	f = fopen("/proc/sys/net/core/bpf_jit_enable", "re");
+	if (!f || fscanf(f, "%d", &jit) != 1)
+		jit = 0;
+	if (f)
+		fclose(f);
+	if (jit < 1) {
+		snprintf(why, len, "the BPF JIT is off (net.core.bpf_jit_enable %s), and the "
+			 "interpreter runs no bpf_loop()", f ? "0" : "absent");
+		return false;
+	}
+	return true;
 }

@@ -20,6 +20,12 @@ bool hbc_kprobes_available(void);
  * that kernels without wrappers define. 1 yes, 0 no, -errno if unreadable.
  */
 int hbc_plain_regs_wrapper(const char *kallsyms, const char *syscall);
+/*
+ * bpf_loop() can run here: the kernel has the helper, and its BPF JIT is on
+ * (/proc/sys/net/core/bpf_jit_enable: the interpreter refuses callbacks). When it cannot,
+ * @why says why.
+ */
+bool hbc_bpf_loop_usable(char *why, size_t len);
 /* Make sure tracefs is reachable; mounts it at /sys/kernel/tracing if needed. 0 or -errno. */
 int hbc_ensure_tracefs(void);
 

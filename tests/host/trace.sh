@@ -24,10 +24,10 @@ for _ in $(seq 50); do "$bin"; kill -0 "$pid" 2>/dev/null || break; sleep 0.2; d
 wait "$pid"
 rc=$?
 expect "--count 2: exit 0 by itself (got $rc)" test "$rc" = 0
-expect "text header" grep -qE '^PID +UID +COMMAND +SYSCALL +RESULT +PATH +MESSAGE$' <(head -n 1 "$tmp/text")
+expect "text header" grep -qE '^TIME +PID +PPID +UID +GID +EUID +EGID +AUID +SES +TTY +PCOMM +COMMAND +SYSCALL +RESULT +CONTAINER +CGROUP PATH ARGS MESSAGE$' <(head -n 1 "$tmp/text")
 expect "--count 2: header and 2 records" test "$(wc -l <"$tmp/text")" = 3
 expect "text records end in the message: $(sed -n 2p "$tmp/text")" \
-	test "$(sed -n '2,$p' "$tmp/text" | grep -cE '^[0-9]+ +[0-9]+ +[^ ]+ +(execve|execveat|unknown)(/32)? +(0|E[A-Z0-9]+) +[^ ]+ Hello World$')" = 2
+	test "$(sed -n '2,$p' "$tmp/text" | grep -cE '^[0-9-]+T[0-9:.]+Z +[0-9]+ +[0-9]+ +[0-9]+( +[^ ]+){8} +(execve|execveat|unknown)(/32)? +(0|E[A-Z0-9]+)( +[^ ]+){2} [^ ]+ \[[0-9/?-]+\]( [^ ]+)* Hello World$')" = 2
 expect "--count 2: the summary counts what came after: $(tail -n 1 "$tmp/err")" \
 	grep -qE '^hello-buffer-config: 2 events, 0 lost, [0-9]+ beyond --count$' "$tmp/err"
 assert_nothing_left "after --count"

@@ -74,7 +74,8 @@ def classic_header(blob):
     return blob[:4] + struct.pack(order + 'I', HEADER_LEN) + blob[8:HEADER_LEN] + blob[hdr:]
 
 
-def _minimal(tool, full, obj):
+def minimal(tool, full, obj):
+    """The types of FULL (a kernel's BTF) that OBJ relocates against: bpftool gen min_core_btf."""
     with tempfile.TemporaryDirectory() as tmp:
         run([tool, 'gen', 'min_core_btf', full, os.path.join(tmp, 'btf'), obj])
         return classic_header(open(os.path.join(tmp, 'btf'), 'rb').read())
@@ -103,7 +104,7 @@ def generate(row, obj):
                               f'{row["name"]}\'s BPF object (run ci/build.sh, or give --object FILE)')
         full = kimage.btf(deb, pin)
         tool = tool or bpftool()
-        blob = _minimal(tool, full, obj)
+        blob = minimal(tool, full, obj)
         with open(os.path.join(out, f'{release}.btf'), 'wb') as f:
             f.write(blob)
         keep.add(f'{release}.btf')

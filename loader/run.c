@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "hbc.h"
+#include "cgroup.h"
+#include "format.h"
+#include "live.h"
+#include "probe.h"
+#include "run.h"
+#include "table.h"
+
+#define POLL_MS 50
+/* How long the programs may take to report a probe exec from every CPU. */
+#define LIVE_TIMEOUT_MS 10000
+/* STATUS= for systemctl status, when something changed: at most this often. */
+#define STATUS_INTERVAL_S 5
+
+/* Everything a running tracer has: what was chosen, what is attached, what it counted. */
+struct session {
+	const struct hbc_run_opts *o;
+	const struct hbc_object *obj;
+	const struct hbc_btf *btf;
+	struct hbc_reload *reload;
+	struct hbc_notify *notify;
+	struct hbc_progs p;
+	struct hbc_attach a;
+	struct hbc_buffer *buf;
+	struct hbc_live live;		/* its probe records are not printed */
+	struct hbc_cgroups *cgroups;	/* cgroup ids to paths */
+	unsigned long events;		/* printed */
+	unsigned long beyond;		/* arrived after --count was reached: not printed */
+	unsigned long long lost;	/* the kernel had no room for them */
+	/* what the last STATUS= said, and when: it is sent again only on a change */
+	unsigned long told_events;
+	unsigned long long told_lost;
+	double told_at;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int setup_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL)) {
+		fprintf(stderr, PROG ": cannot handle SIGINT and SIGTERM: %s\n", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* One record, from either buffer. */
+static void on_record(void *ctx, const void *data, size_t size)
+{
+	struct session *s = ctx;
+	const struct data_t *d = data;
+	struct hbc_record r = { .d = d };
+
+	/* a header, its path and argument bytes (the perf buffer pads a record to 8 bytes) */
+	if (size < HBC_RECORD_HEADER ||
+	    size < (size_t)HBC_RECORD_HEADER + d->path_len + d->args_len) {
+		fprintf(stderr, PROG ": a record of %zu bytes is too short: ignored\n", size);
+		return;
+	}
+	if (hbc_live_claim(&s->live, d) || s->o->check)
+		return;
+	if (s->o->count && s->events >= s->o->count) {
+		s->beyond++;
+		return;
+	}
+	s->events++;
+	r.wall_ns = (long long)d->boot_ns + hbc_wall_offset_ns();
+	r.cgroup = hbc_cgroups_path(s->cgroups, d->cgroup_id);
+	if (r.cgroup)
+		hbc_container_of(r.cgroup, &r.container);
+	if (s->o->json)
+		hbc_format_json(stdout, &r);
+	else
+		hbc_format_text(stdout, &r);
+	if (s->o->count && s->events >= s->o->count)
+		stop = 1;
+}
+
+static void on_lost(void *ctx, int cpu, unsigned long long count)
+{
+	struct session *s = ctx;
+
+	s->lost += count;
+	if (s->o->json)
+		hbc_format_json_lost(stdout, cpu, count);
+}
+
+static void summary(const struct session *s)
+{
+	bool perf = hbc_buffer_kind(s->buf) == HBC_BUFFER_PERF;
+
+	if (s->o->json)
+		hbc_format_json_summary(stdout, s->events, s->lost, s->beyond);
+	fflush(stdout);
+	if (s->lost)
+		fprintf(stderr, PROG ": lost %llu records: the %s was full%s\n", s->lost,
+			hbc_buffer_name(s->buf), perf ? "; try a larger --pages" : "");
+	fprintf(stderr, PROG ": %lu events, %llu lost", s->events, s->lost);
+	if (s->o->count)
+		fprintf(stderr, ", %lu beyond --count", s->beyond);
+	fputc('\n', stderr);
+}
+
+static double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* STATUS= (systemctl status): what is attached, through what, the counts, the config. */
+static void tell_status(struct session *s)
+{
+	const struct hbc_reload *r = s->reload;
+
+	s->told_events = s->events;
+	s->told_lost = s->lost;
+	s->told_at = monotonic_s();
+	hbc_notify(s->notify, "STATUS=%s, %s, btf %s; %lu events, %llu lost; %zu uids from %s%s%s",
+		   hbc_attach_names[s->a.mode], hbc_buffer_name(s->buf), s->btf->what, s->events,
+		   s->lost, r->cfg.count, r->path ? r->path : "no --config",
+		   r->last[0] ? "; last reload: " : "", r->last);
+}
+
+/* A STATUS= refresh when the counts changed, at most every STATUS_INTERVAL_S. */
+static void status_tick(struct session *s)
+{
+	if ((s->events != s->told_events || s->lost != s->told_lost) &&
+	    monotonic_s() - s->told_at >= STATUS_INTERVAL_S)
+		tell_status(s);
+}
+
+/*
+ * Print records until a signal or --count stops us, re-reading the config on SIGHUP
+ * (the programs stay attached and the buffer is read all along: no record is lost or
+ * reordered by a reload). 0 or the -errno that ended it.
+ */
+static int trace(struct session *s)
+{
+	int err = 0;
+
+	hbc_notify(s->notify, "READY=1");
+	tell_status(s);
+	while (!stop) {
+		err = hbc_buffer_poll(s->buf, POLL_MS);
+		fflush(stdout);
+		if (err == -EINTR)
+			err = 0;
+		if (err) {
+			fprintf(stderr, PROG ": reading the %s: %s\n", hbc_buffer_name(s->buf),
+				strerror(-err));
+			break;
+		}
+		if (hbc_reload_wanted() && !stop) {
+			hbc_reload(s->reload, &s->p, s->notify);
+			tell_status(s);
+		}
+		status_tick(s);
+	}
+	hbc_notify(s->notify, "STOPPING=1");
+	return err;
+}
+
+/* Detached, nothing new arrives: print what is still buffered, then the summary. */
+static int drain(struct session *s)
+{
+	int err = hbc_buffer_drain(s->buf);
+
+	if (err < 0)
+		fprintf(stderr, PROG ": draining the %s: %s\n", hbc_buffer_name(s->buf), strerror(-err));
+	summary(s);
+	return err < 0 ? err : 0;
+}
+
+static int open_object(struct session *s)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = s->btf->custom_path);
+	int err = s->obj->open(&s->p, &opts);
+
+	if (err)
+		fprintf(stderr, PROG ": cannot open the %s BPF object: %s\n", s->obj->name,
+			strerror(-err));
+	return err;
+}
+
+/*
+ * Before load: the argument bytes per record and how a failed exec's are walked, a
+ * record scratch slot per possible CPU, which programs to load, and the buffer's maps.
+ * The buffer kind chosen, or -errno.
+ */
+static int configure(struct session *s)
+{
+	int cpus = libbpf_num_possible_cpus(), err;
+	char why[160];
+
+	*s->p.args_max = (unsigned int)s->o->args_max;
+	/* a failed exec's arguments walked with bpf_loop() where the kernel has it */
+	*s->p.have_loop = hbc_bpf_loop_usable(why, sizeof(why));
+	if (!*s->p.have_loop && s->o->args_max)
+		fprintf(stderr, "args: %s: a failed exec's arguments are read by bounded loops, at most "
+			"%d of them\n", why, HBC_ARGV_SCAN_LOOPS);
+	err = cpus < 0 ? cpus : bpf_map__set_max_entries(s->p.scratch, (__u32)cpus);
+	if (err) {
+		fprintf(stderr, PROG ": cannot size the record scratch map for the possible CPUs: %s\n",
+			strerror(-err));
+		return err;
+	}
+	hbc_attach_plan(&s->a, &s->p, s->o->attach, s->o->raw_syscalls);
+	return hbc_buffer_setup(&s->p, s->o->buffer, s->o->pages);
+}
+
+static int load(struct session *s)
+{
+	int err = bpf_object__load_skeleton(s->p.skeleton);
+
+	if (err)
+		fprintf(stderr, PROG ": cannot load the %s BPF object into this kernel: %s; "
+			"run with --verbose for libbpf's log\n", s->obj->name, strerror(-err));
+	return err;
+}
+
+/* Attached, and seen to report execs on every CPU: then, and only then, "attached:". */
+static int attach(struct session *s, int kind)
+{
+	struct hbc_buffer_ops ops = { .record = on_record, .lost = on_lost, .ctx = s };
+	int err = hbc_table_install(&s->p, &s->reload->cfg);
+
+	if (err)
+		return err;
+	s->buf = hbc_buffer_open(&s->p, kind, s->o->pages, &ops);
+	if (!s->buf)
+		return -errno;
+	err = hbc_attach_link(&s->a, &s->p);
+	if (err)
+		return err;
+	if (!s->o->check && !s->o->json)
+		hbc_format_text_header(stdout);
+	err = hbc_live_init(&s->live);
+	if (!err)
+		err = hbc_live_prove(&s->live, s->buf, LIVE_TIMEOUT_MS);
+	if (!err)
+		hbc_attach_say(&s->a);
+	return err;
+}
+
+static void report_check(const struct session *s)
+{
+	printf("check: ok: object %s (%zu bytes, sha256 %s), btf %s, attached %s\n", s->obj->name,
+	       s->obj->size, s->obj->sha256, s->btf->what, hbc_attach_names[s->a.mode]);
+}
+
+int hbc_run(const struct hbc_run_opts *o, const struct hbc_object *obj, const struct hbc_btf *btf,
+	    struct hbc_reload *reload, struct hbc_notify *notify)
+{
+	struct session s = { .o = o, .obj = obj, .btf = btf, .reload = reload, .notify = notify };
+	int err, kind, drained;
+
+	err = setup_signals();
+	if (err)
+		return err;
+	err = open_object(&s);
+	if (err)
+		return err;
+	s.cgroups = hbc_cgroups_open("/proc/self/mountinfo");
+	if (!s.cgroups) {
+		err = -ENOMEM;
+		goto out;
+	}
+	kind = configure(&s);
+	err = kind < 0 ? kind : load(&s);
+	if (!err)
+		err = attach(&s, kind);
+	if (err)
+		goto out;
+	if (o->check) {
+		report_check(&s);
+		goto out;
+	}
+	err = trace(&s);
+	hbc_attach_detach(&s.a);
+	drained = drain(&s);
+	err = err ? err : drained;
+out:
+	hbc_attach_detach(&s.a);
+	hbc_buffer_free(s.buf);
+	hbc_live_free(&s.live);
+	hbc_cgroups_free(s.cgroups);
+	s.p.destroy(s.p.skel);
+	return err;
+}

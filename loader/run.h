@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * The tracer's run, in order: open the object, configure it (argument bytes, scratch,
+ * buffer, attach plan), load, install the config table, open the buffer, attach, prove
+ * the programs live, then --check's report or the trace (records until a signal or
+ * --count, reloads on SIGHUP), detach, drain, summary. One session is the context of
+ * every callback; one unwind path frees what was made.
+ */
+#ifndef HBC_RUN_H
+#define HBC_RUN_H
+
+#include <stdbool.h>
+#include "attach.h"
+#include "buffer.h"
+#include "kbtf.h"
+#include "notify.h"
+#include "objects.h"
+#include "reload.h"
+
+/* What the command line decides about a run. */
+struct hbc_run_opts {
+	enum hbc_attach_mode attach;
+	enum hbc_buffer_kind buffer;
+	unsigned long count;		/* records to print, then stop; 0: until a signal */
+	unsigned long pages;		/* perf buffer pages per CPU */
+	unsigned long args_max;		/* argument bytes per record; 0: none (--no-args) */
+	bool json;
+	bool check;			/* attach, report, detach */
+	bool raw_syscalls;		/* the tracepoint set's 32-bit entries (--raw-syscalls) */
+};
+
+/*
+ * Run @obj relocated against @btf with @o; @reload holds the config in force (and its
+ * path for SIGHUP), @notify the sd_notify socket. SIGINT and SIGTERM stop the trace.
+ * Returns 0, or -errno after saying what failed on stderr.
+ */
+int hbc_run(const struct hbc_run_opts *o, const struct hbc_object *obj, const struct hbc_btf *btf,
+	    struct hbc_reload *reload, struct hbc_notify *notify);
+
+#endif /* HBC_RUN_H */
