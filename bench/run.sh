@@ -4,7 +4,7 @@
 # bpftrace one-liner, all in one run on this machine, and print one markdown
 # table (also written to $BUILD_DIR/bench/latest.md). Needs root. Measures, not
 # asserts: see bench/README.md.
-#   bench/run.sh [--rounds R] [-n N] [--procs P] [--tools LIST] [--hbc PATH] [--no-build]
+#   bench/run.sh [--rounds R] [-n N] [--procs P] [--tools LIST] [--hbc PATH] [--no-build] [--no-sizes]
 #   bench/run.sh --smoke     # tiny N, one round, our tool and the baseline only
 # Environment: BUILD_DIR (default build/): where the loader is and the results go.
 set -euo pipefail
@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 cmdline="bench/run.sh${*:+ $*}"
 
-rounds=5 n=20000 procs=2 do_build=1 smoke=0 tools="hbc execsnoop bpftrace"
+rounds=5 n=20000 procs=2 do_build=1 do_sizes=1 smoke=0 tools="hbc hbc-noargs execsnoop bpftrace"
 hbc=$build/loader/hello-buffer-config
 
 usage() {
@@ -21,9 +21,11 @@ Usage: bench/run.sh [OPTIONS]
   -r, --rounds R   rounds per figure, median reported (default $rounds)
   -n N             execs per exec-storm round (default $n)
   -p, --procs P    exec-storm processes (default $procs)
-      --tools LIST tracers to compare, from: hbc execsnoop bpftrace (default: all)
+      --tools LIST tracers to compare, from: hbc hbc-noargs (ours with --no-args)
+                   execsnoop bpftrace (default: all)
       --hbc PATH   our loader (default \$BUILD_DIR/loader/hello-buffer-config)
       --no-build   skip the build figure (a clean ci/build.sh: minutes)
+      --no-sizes   skip the record sizes (our tool's JSON during a storm and a build)
       --smoke      N=200, one round, our tool only, no build; fails only if the
                    script breaks or our tool reports no storm event
 EOF
@@ -37,6 +39,7 @@ while (($#)); do
 	--tools) tools=${2//,/ }; shift ;;
 	--hbc) hbc=$2; shift ;;
 	--no-build) do_build=0 ;;
+	--no-sizes) do_sizes=0 ;;
 	--smoke) smoke=1 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
@@ -44,13 +47,13 @@ while (($#)); do
 	shift
 done
 if ((smoke)); then
-	rounds=1 n=200 procs=2 do_build=0 tools=hbc
+	rounds=1 n=200 procs=2 do_build=0 do_sizes=0 tools=hbc
 fi
 for v in rounds n procs; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: $v must be a positive integer" >&2; exit 2; }
 done
 for t in $tools; do
-	[[ $t =~ ^(hbc|execsnoop|bpftrace)$ ]] || { echo "bench/run.sh: unknown tool '$t'" >&2; exit 2; }
+	[[ $t =~ ^(hbc|hbc-noargs|execsnoop|bpftrace)$ ]] || { echo "bench/run.sh: unknown tool '$t'" >&2; exit 2; }
 done
 [[ $(id -u) == 0 ]] || { echo "bench/run.sh: run me as root (the tracers load BPF)" >&2; exit 2; }
 [[ -x $hbc ]] || { echo "bench/run.sh: no loader at $hbc; build it first: HBC_PACKAGES=0 ci/build.sh" >&2; exit 2; }
@@ -60,7 +63,7 @@ say() { echo "bench: $*" >&2; }
 # --- setup ----------------------------------------------------------------------
 # shellcheck source=ci/lib/deps.sh
 . "$top/ci/lib/deps.sh"
-deps=(gcc libc6-dev coreutils bpftool jq)
+deps=(gcc libc6-dev coreutils bpftool jq meson ninja-build)
 ((smoke)) || deps+=(libbpf-tools bpftrace)
 install_missing <(printf '%s\n' "${deps[@]}")
 # bpftrace and execsnoop read tracepoint formats from tracefs
@@ -92,13 +95,13 @@ if ! "$cc" -O2 -static -nostdlib -DHBC_NOOP_START -o "$bin/noop" "$top/tests/too
 	"$cc" -O2 -static -o "$bin/noop" "$top/tests/tools/noop.c"
 fi
 
-# Unique target paths; our tool keeps 15 bytes of the path: /tmp/hbXXXXXX/n is 15.
+# Unique target paths, 15 bytes: what the book's path field held, and every tracer here
+# prints whole (bpftrace's str() keeps 64 bytes)
 tdir=$(mktemp -d /tmp/hbXXXXXX)
 target=$tdir/n		# the storm target: the counted path
 probe=$tdir/p		# run before a storm to see the tracer really attached
 cp "$bin/noop" "$target"
 cp "$bin/noop" "$probe"
-((${#target} <= 15)) || { echo "bench/run.sh: $target is longer than 15 bytes" >&2; exit 2; }
 
 tracer_pid=
 build_tmp=
@@ -122,6 +125,7 @@ execsnoop_bin=$(command -v execsnoop || true)
 tool_cmd() {
 	case $1 in
 	hbc) cmd=("$hbc") ;;
+	hbc-noargs) cmd=("$hbc" --no-args) ;;
 	# line-buffered as on a terminal; to a file it would hold everything until exit
 	execsnoop) cmd=(stdbuf -oL "$execsnoop_bin") ;;
 	bpftrace) cmd=(bpftrace -e "$bt_prog") ;;
@@ -130,14 +134,14 @@ tool_cmd() {
 # the text a tool prints once it is (about to be) attached
 tool_marker() {
 	case $1 in
-	hbc) echo "attached:" ;;
+	hbc | hbc-noargs) echo "attached:" ;;
 	execsnoop) echo "PCOMM" ;;
 	bpftrace) echo "Attaching" ;;
 	esac
 }
 tool_available() {
 	case $1 in
-	hbc) [[ -x $hbc ]] ;;
+	hbc | hbc-noargs) [[ -x $hbc ]] ;;
 	execsnoop) [[ -n $execsnoop_bin && -x $execsnoop_bin ]] ;;
 	bpftrace) command -v bpftrace >/dev/null ;;
 	esac
@@ -151,7 +155,7 @@ done
 lost_count() {
 	case $1 in
 	# its last words: "hello-buffer-config: N events, M lost"
-	hbc) awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^lost/ && $(i - 1) ~ /^[0-9]+$/) v = $(i - 1) }
+	hbc | hbc-noargs) awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^lost/ && $(i - 1) ~ /^[0-9]+$/) v = $(i - 1) }
 		END { print v == "" ? "?" : v }' "$3" ;;
 	# "Lost N events on CPU #C!" (execsnoop), "Lost N events" (bpftrace)
 	execsnoop | bpftrace) awk '{ for (i = 1; i < NF; i++) if ($i == "Lost" && $(i + 1) ~ /^[0-9]+$/ && $(i + 2) == "events") s += $(i + 1) }
@@ -312,6 +316,36 @@ for ((r = 1; r <= rounds; r++)); do
 	done
 done
 
+# --- figure 6: record sizes (ours, arguments on) ----------------------------------
+# Our tool in JSON during a storm of N/10 execs, then during a build of the loader (meson +
+# ninja of a clone of HEAD: compilers with long command lines); bench/sizes.py turns the
+# records into bytes on the wire (header + path + arguments) and their distribution.
+sizes_storm=- sizes_build=-
+if ((do_sizes)) && tool_available hbc; then
+	# sizes_run NAME CMD...: the records of our tool while CMD runs, in $raw/sizes.NAME.json
+	sizes_run() {
+		local name=$1
+		shift
+		"$hbc" --json >"$raw/sizes.$name.json" 2>"$raw/sizes.$name.err" &
+		tracer_pid=$!
+		wait_for "$raw/sizes.$name.err" -- "attached:" || { say "sizes: our tool did not start"; stop_tracer; return 1; }
+		"$@" >"$raw/sizes.$name.log" 2>&1 || say "sizes: $name: $* failed (see $raw/sizes.$name.log)"
+		wait_quiet "$raw/sizes.$name.json"
+		stop_tracer
+	}
+	if sizes_run storm "$bin/driver" -n $((n / 10)) -p "$procs" "$tdir" n; then
+		sizes_storm=$(python3 "$top/bench/sizes.py" "$raw/sizes.storm.json")
+	fi
+	sizes_src=$(mktemp -d /tmp/hbc-bench-sizes.XXXXXX)
+	git clone -q --shared "$top" "$sizes_src/src"
+	if sizes_run build bash -c "meson setup -Dtests=false -Dpackages=false -Dsanitizers=false \
+		'$sizes_src/build' '$sizes_src/src' && ninja -C '$sizes_src/build' loader/hello-buffer-config"; then
+		sizes_build=$(python3 "$top/bench/sizes.py" "$raw/sizes.build.json")
+	fi
+	rm -rf "$sizes_src"
+	say "record sizes: storm $sizes_storm; build $sizes_build"
+fi
+
 # --- figure 5: build --------------------------------------------------------------
 build_clean=- build_again=- build_noop=- build_rev=
 if ((do_build)); then
@@ -369,10 +403,12 @@ if ((do_build)); then
 else
 	fact build hbc "not run (--no-build)"
 fi
+fact sizes hbc "storm: $sizes_storm; build of the loader: $sizes_build"
 versions=()
 for t in "${active[@]}"; do
 	case $t in
 	hbc) versions+=("hello-buffer-config, tree at $hbc_rev (\`${hbc_src#"$top"/}\` built $hbc_when, sha256 $hbc_sum…)") ;;
+	hbc-noargs) versions+=("the same with --no-args") ;;
 	execsnoop) versions+=("execsnoop from libbpf-tools $(dpkg-query -W -f='${Version}' libbpf-tools 2>/dev/null || echo '?')") ;;
 	bpftrace) versions+=("$(bpftrace --version 2>/dev/null | head -n1)") ;;
 	esac

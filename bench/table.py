@@ -11,7 +11,8 @@ import argparse
 import os
 import statistics
 
-NAMES = {'base': 'no tracer', 'hbc': 'hello-buffer-config', 'execsnoop': 'execsnoop', 'bpftrace': 'bpftrace'}
+NAMES = {'base': 'no tracer', 'hbc': 'hello-buffer-config', 'hbc-noargs': 'hello-buffer-config --no-args',
+         'execsnoop': 'execsnoop', 'bpftrace': 'bpftrace'}
 STORM = ['round', 'tool', 'rate', 'delivered', 'lost', 'hwm', 'cpu', 'bpfns', 'printed']
 STARTUP = ['round', 'tool', 'attach', 'event']
 
@@ -60,8 +61,12 @@ def cells(storm, startup, facts, tools, n):
                             f'{n:,}; min {100 * min(got) / n:.2f} %)') if got else 'failed'
         lost = numbers(storm, t, 'lost')
         cell['lost', t] = f'{statistics.median(lost):.0f} (total {sum(lost):.0f})' if lost else '? (not reported)'
-        cell['cpu', t] = spread(numbers(storm, t, 'cpu'), '{:.1f}', ' µs')
-        cell['bpfns', t] = spread(numbers(storm, t, 'bpfns'), '{:.0f}', ' ns')
+        for key, fmt, unit in (('cpu', '{:.1f}', ' µs'), ('bpfns', '{:.0f}', ' ns')):
+            mine, theirs = numbers(storm, t, key), numbers(storm, 'execsnoop', key)
+            cell[key, t] = spread(mine, fmt, unit)
+            if mine and theirs and t != 'execsnoop':
+                cell[key, t] += f'; {statistics.median(mine) / statistics.median(theirs):.2f}× execsnoop'
+
         cell['attach', t] = spread(numbers(startup, t, 'attach'), '{:.0f}', ' ms', 'failed')
         cell['event', t] = spread(numbers(startup, t, 'event'), '{:.0f}', ' ms', 'failed')
         rss = numbers(storm, t, 'hwm')
@@ -93,7 +98,9 @@ def main(raw):
             ('3. start → first event (one exec after attach)', 'event', '≤ execsnoop'),
             ('4. peak RSS (VmHWM at end of storm, median)', 'rss', '≤ 1.2× execsnoop'),
             ('4. binary size', 'bin', '–'), ('4. installed package size', 'pkg', '–'),
-            ('5. build (ci/build.sh of a clone of HEAD, fresh BUILD_DIR: objects, loaders, packages)', 'build', '–')]:
+            ('5. build (ci/build.sh of a clone of HEAD, fresh BUILD_DIR: objects, loaders, packages)', 'build', '–'),
+            ('6. bytes per record with arguments (header + path + arguments): median, p90, p99, max; records',
+             'sizes', '–')]:
         out.append(f'| {label} | ' + ' | '.join(cell.get((key, t), '-') for t in cols) + f' | {target} |')
     out += ['', fact['raw']]
     print('\n'.join(out))
