@@ -128,6 +128,14 @@ const volatile bool have_loop = false;
 const volatile unsigned int args_max = HBC_ARGS_DEFAULT;
 /* Records the ring buffer had no room for. */
 __u64 ringbuf_dropped = 0;
+/* Exec attempts the config excludes (no record built). */
+__u64 excluded_count = 0;
+/*
+ * Which kinds of exclusion the table in force has (a bit per enum hbc_key_kind), written
+ * by the loader around each table swap: an exec is looked up only for those. During a
+ * swap it covers the old table's and the new one's.
+ */
+__u32 exclude_kinds = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
@@ -151,9 +159,9 @@ struct {
  */
 struct config_table {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, HBC_CONFIG_MAX_ENTRIES);
-	/* sizes, not types: BTF has struct user_msg_t only as a declaration here */
-	__uint(key_size, sizeof(u32));
+	__uint(max_entries, HBC_CONFIG_TABLE_MAX);
+	/* sizes, not types: BTF has the structs only as declarations here */
+	__uint(key_size, sizeof(struct hbc_config_key));
 	__uint(value_size, sizeof(struct user_msg_t));
 };
 
@@ -250,7 +258,56 @@ static __always_inline void current_caller(struct pending_exec *e)
 	e->egid = BPF_CORE_READ(t, cred, egid.val);
 }
 
-/* Entry: stash what only the caller still has. */
+static __always_inline void *config_table(void)
+{
+	u32 slot = 0;
+
+	return bpf_map_lookup_elem(&config_in_force, &slot);
+}
+
+/* @k (kind set, the rest zero) with @kind's field is in the table: an exclusion. */
+static __always_inline bool in_table(void *table, struct hbc_config_key *k, unsigned int kind)
+{
+	k->kind = kind;
+	return bpf_map_lookup_elem(table, k) != NULL;
+}
+
+/*
+ * The config in force excludes the caller (@uid, @comm, its cgroup): one lookup per kind
+ * of exclusion the table has, none when it has none. Counted.
+ */
+static __always_inline bool excluded(u32 uid, const char *comm)
+{
+	u32 kinds = exclude_kinds;
+	struct hbc_config_key k = {};
+	void *table;
+	bool hit = false;
+
+	if (!kinds || !(table = config_table()))
+		return false;
+	if (kinds & (1 << HBC_KEY_EXCLUDE_UID)) {
+		k.uid = uid;
+		hit = in_table(table, &k, HBC_KEY_EXCLUDE_UID);
+		k.uid = 0;
+	}
+	if (!hit && (kinds & (1 << HBC_KEY_EXCLUDE_COMMAND))) {
+		__builtin_memcpy(k.command, comm, sizeof(k.command));
+		hit = in_table(table, &k, HBC_KEY_EXCLUDE_COMMAND);
+		__builtin_memset(k.command, 0, sizeof(k.command));
+	}
+	if (!hit && (kinds & (1 << HBC_KEY_EXCLUDE_CGROUP))) {
+		k.cgroup = bpf_get_current_cgroup_id();
+		hit = in_table(table, &k, HBC_KEY_EXCLUDE_CGROUP);
+	}
+	if (hit)
+		__sync_fetch_and_add(&excluded_count, 1);
+	return hit;
+}
+
+/*
+ * Entry: stash what only the caller still has; for an excluded exec only that it is
+ * excluded, so that its outcome builds no record either.
+ */
 static __always_inline int exec_enter(const char *filename, const void *argv, int dirfd,
 				      unsigned int at_flags, unsigned char syscall,
 				      unsigned short flags)
@@ -266,6 +323,8 @@ static __always_inline int exec_enter(const char *filename, const void *argv, in
 	};
 
 	current_caller(&e);
+	if (excluded((u32)bpf_get_current_uid_gid(), e.command))
+		e.flags |= HBC_F_EXCLUDED;
 	bpf_map_update_elem(&pending, &tid, &e, BPF_ANY);
 	return 0;
 }
@@ -289,9 +348,9 @@ static __always_inline int compat_execveat_enter(struct pt_regs *regs)
 /* The record's message: the uid's from the table in force, else the default. */
 static __always_inline void fill_message(struct data_t *d)
 {
-	u32 slot = 0;
-	void *table = bpf_map_lookup_elem(&config_in_force, &slot);
-	struct user_msg_t *p = table ? bpf_map_lookup_elem(table, &d->uid) : NULL;
+	struct hbc_config_key k = { .kind = HBC_KEY_MESSAGE, .uid = d->uid };
+	void *table = config_table();
+	struct user_msg_t *p = table ? bpf_map_lookup_elem(table, &k) : NULL;
 
 	if (p)
 		bpf_probe_read_kernel_str(&d->message, sizeof(d->message), p->message);
@@ -542,6 +601,10 @@ static __always_inline int exec_exit(void *ctx, long ret, bool compat)
 
 	if (!e || !!(e->flags & HBC_F_COMPAT) != compat)
 		return 0;
+	if (e->flags & HBC_F_EXCLUDED) {
+		bpf_map_delete_elem(&pending, &tid);
+		return 0;
+	}
 	d = scratch_record();
 	if (!d) {
 		bpf_map_delete_elem(&pending, &tid);
@@ -585,12 +648,18 @@ int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	if (!d)
 		return 0;
 	if (e) {
+		bool out = e->flags & HBC_F_EXCLUDED;
+
 		fill_from_entry(d, e);
 		euid = e->euid;
 		egid = e->egid;
 		bpf_map_delete_elem(&pending, &tid);
-	} else {
+		if (out)
+			return 0;
+	} else {	/* its entry unseen: the exclusions by what is left of the caller */
 		current_caller(&unseen);
+		if (excluded((u32)bpf_get_current_uid_gid(), unseen.command))
+			return 0;
 		fill_from_entry(d, &unseen);
 	}
 	fill_task(d);

@@ -21,6 +21,10 @@
 #define HBC_ARGV_SCAN 1024
 #define HBC_ARGV_SCAN_LOOPS 128
 #define HBC_CONFIG_MAX_ENTRIES 10240
+/* Exclusions of a config file, at most; the table holds messages and exclusions. */
+#define HBC_CONFIG_MAX_EXCLUDES 1024
+/* The config table: messages, exclusions, and the cgroup ids of "exclude cgroup" lines. */
+#define HBC_CONFIG_TABLE_MAX (HBC_CONFIG_MAX_ENTRIES + HBC_CONFIG_MAX_EXCLUDES + 16384)
 /* Execs between their syscall's entry and their outcome, machine-wide (LRU: bounded). */
 #define HBC_PENDING_MAX 8192
 #define HBC_RINGBUF_BYTES (512 * 1024)
@@ -47,6 +51,7 @@ enum hbc_syscall {
 #define HBC_F_ARGS_CUT 0x0040	/* args_len stops at --args-max: more (or a longer last) argument */
 #define HBC_F_NO_ARGS 0x0080	/* a failed exec's argv could not be read (from args_len on) */
 #define HBC_F_ARGS_OFF 0x0100	/* arguments are not collected (--no-args): args_len and argc 0 */
+#define HBC_F_EXCLUDED 0x0200	/* (the entry's stash only) the config excludes it: no record */
 
 /*
  * One record per exec attempt; its size is offsetof(struct data_t, path) + path_len +
@@ -86,6 +91,25 @@ struct data_t {
 
 struct user_msg_t {
 	char message[HBC_MESSAGE_LEN];
+};
+
+/*
+ * The config table (the book's my_config, grown): a uid's message, and the exclusions of
+ * the config file. A key has its kind and the one field of that kind; the others zero.
+ * The value is a struct user_msg_t (an exclusion's is empty).
+ */
+enum hbc_key_kind {
+	HBC_KEY_MESSAGE = 0,		/* uid -> message */
+	HBC_KEY_EXCLUDE_UID = 1,	/* a caller's uid */
+	HBC_KEY_EXCLUDE_COMMAND = 2,	/* a caller's command */
+	HBC_KEY_EXCLUDE_CGROUP = 3,	/* a caller's cgroup id (exclude cgroup PATH: each cgroup below PATH) */
+};
+
+struct hbc_config_key {
+	unsigned long long cgroup;
+	unsigned int kind;		/* enum hbc_key_kind */
+	unsigned int uid;
+	char command[HBC_COMMAND_LEN];
 };
 
 #endif /* HELLO_BUFFER_CONFIG_H */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "hbc.h"
+#include "say.h"
 #include "attach.h"
 #include "probe.h"
 
@@ -175,7 +176,7 @@ void hbc_attach_say(const struct hbc_attach *a)
 		snprintf(compat, sizeof(compat), "; 32-bit entries: raw_syscalls");
 	else if (a->has_compat)
 		snprintf(compat, sizeof(compat), "; 32-bit entries: not hooked (--raw-syscalls)");
-	fprintf(stderr, "attached: %s%s%s; sched_process_exec%s\n", long_name(a->mode),
+	hbc_say(HBC_SAY_ATTACHED, NULL, "attached: %s%s%s; sched_process_exec%s", long_name(a->mode),
 		a->regs_wrapper && a->mode == HBC_ATTACH_KSYSCALL
 			? " (kprobes on sys_execve, sys_execveat: pt_regs wrappers by their plain names)" : "",
 		compat, a->why);

@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "hbc.h"
+#include "say.h"
 #include "buffer.h"
 #include "hello-buffer-config.h"
 
@@ -43,10 +44,10 @@ int hbc_buffer_setup(const struct hbc_progs *p, enum hbc_buffer_kind want, unsig
 		kind = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1 ? HBC_BUFFER_RING
 										   : HBC_BUFFER_PERF;
 	if (kind == HBC_BUFFER_RING)
-		fprintf(stderr, "buffer: ring buffer, %d KiB%s\n", HBC_RINGBUF_BYTES / 1024,
+		hbc_say(HBC_SAY_BUFFER, NULL, "buffer: ring buffer, %d KiB%s", HBC_RINGBUF_BYTES / 1024,
 			want == HBC_BUFFER_RING ? " (requested)" : "");
 	else
-		fprintf(stderr, "buffer: perf buffer, %lu pages per CPU%s\n", pages,
+		hbc_say(HBC_SAY_BUFFER, NULL, "buffer: perf buffer, %lu pages per CPU%s", pages,
 			want == HBC_BUFFER_PERF ? " (requested)" : " (ring buffer unsupported)");
 	*p->use_ringbuf = kind == HBC_BUFFER_RING;
 	if (kind == HBC_BUFFER_PERF && shape_for_perf(p)) {

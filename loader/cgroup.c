@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -8,12 +9,15 @@
 #include <string.h>
 #include <unistd.h>
 #include "hbc.h"
+#include "say.h"
 #include "cgroup.h"
 
 /* Cached ids (a power of 2); past 3/4 full the cache starts afresh: bounded memory. */
 #define CACHE_SLOTS 4096
 /* FILEID_KERNFS: the handle type of kernfs (cgroup2) files, its 8 bytes the id. */
 #define FILEID_KERNFS 0xfe
+/* cgroup2 nests at most this deep (the kernel's default cgroup.max.depth is unlimited). */
+#define WALK_DEPTH 32
 
 struct slot {
 	uint64_t id;			/* 0: empty (the root's id is 1) */
@@ -22,6 +26,7 @@ struct slot {
 
 struct hbc_cgroups {
 	int mount_fd;			/* the cgroup2 mount; -1: none usable */
+	bool found;			/* a cgroup2 mount was found (paths or not) */
 	char root[PATH_MAX];		/* the mount's root in the hierarchy ("/" but in a cgroupns) */
 	char point[PATH_MAX];		/* where it is mounted */
 	char what[2 * PATH_MAX];
@@ -124,6 +129,7 @@ struct hbc_cgroups *hbc_cgroups_open(const char *mountinfo)
 			 strerror(-err));
 		goto say;
 	}
+	c->found = true;
 	c->mount_fd = open(c->point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->mount_fd < 0) {
 		snprintf(c->what, sizeof(c->what), "v2 at %s: %s: ids only", c->point, strerror(errno));
@@ -141,7 +147,7 @@ struct hbc_cgroups *hbc_cgroups_open(const char *mountinfo)
 	close(fd);
 	snprintf(c->what, sizeof(c->what), "v2 at %s, paths by file handle", c->point);
 say:
-	fprintf(stderr, "cgroup: %s\n", c->what);
+	hbc_say(HBC_SAY_CGROUP, NULL, "cgroup: %s", c->what);
 	return c;
 }
 
@@ -225,4 +231,66 @@ void hbc_cgroups_free(struct hbc_cgroups *c)
 	if (c->mount_fd >= 0)
 		close(c->mount_fd);
 	free(c);
+}
+
+/* The id of the cgroup directory @name in @dirfd (its kernfs file handle), or -errno. */
+static int id_at(int dirfd, const char *name, uint64_t *id)
+{
+	struct {
+		struct file_handle h;
+		unsigned char bytes[64];
+	} fh = { .h = { .handle_bytes = 64 } };
+	int mount_id;
+
+	if (name_to_handle_at(dirfd, name, &fh.h, &mount_id, 0))
+		return -errno;
+	if (fh.h.handle_bytes != sizeof(*id))
+		return -EOPNOTSUPP;
+	memcpy(id, fh.h.f_handle, sizeof(*id));
+	return 0;
+}
+
+static int walk(int dirfd, const char *name, int depth, int (*fn)(void *ctx, uint64_t id), void *ctx)
+{
+	struct dirent *e;
+	uint64_t id = 0;
+	DIR *dir;
+	int fd, err = id_at(dirfd, name, &id);
+
+	if (!err)
+		err = fn(ctx, id);
+	if (err || depth >= WALK_DEPTH)
+		return err;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;	/* removed meanwhile */
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -errno;
+	}
+	while (!err && (e = readdir(dir)))
+		if (e->d_type == DT_DIR && strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			err = walk(fd, e->d_name, depth + 1, fn, ctx);
+	closedir(dir);
+	return err == -ENOENT ? 0 : err;	/* a child removed meanwhile */
+}
+
+int hbc_cgroups_walk(const struct hbc_cgroups *c, const char *path,
+		     int (*fn)(void *ctx, uint64_t id), void *ctx)
+{
+	size_t rlen = strlen(c->root);
+	const char *rel = path;
+	char dir[PATH_MAX];
+
+	if (!c->found)
+		return -ENODEV;
+	if (strcmp(c->root, "/")) {	/* in a cgroup namespace: paths below its root only */
+		if (strncmp(path, c->root, rlen) || (path[rlen] && path[rlen] != '/'))
+			return -ENOENT;
+		rel = path + rlen;
+	}
+	if (snprintf(dir, sizeof(dir), "%s%s", c->point, rel) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	return walk(AT_FDCWD, dir, 0, fn, ctx);
 }

@@ -25,6 +25,13 @@ const char *hbc_cgroups_path(struct hbc_cgroups *c, uint64_t id);
 /* "v2 at /sys/fs/cgroup/unified, paths by file handle": for --check and STATUS=. */
 const char *hbc_cgroups_what(const struct hbc_cgroups *c);
 void hbc_cgroups_free(struct hbc_cgroups *c);
+/*
+ * Call @fn(@ctx, id) for the cgroup at @path (under the cgroup2 root) and every cgroup
+ * below it. 0, -ENOENT when there is no such cgroup (now), -ENODEV without a cgroup2
+ * mount, or what @fn returned when not 0 (the walk stops there).
+ */
+int hbc_cgroups_walk(const struct hbc_cgroups *c, const char *path,
+		     int (*fn)(void *ctx, uint64_t id), void *ctx);
 
 /*
  * Parse one /proc/PID/mountinfo line: for a cgroup2 mount, its root within the hierarchy

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include "format.h"
+#include "say.h"
 
 /*
  * Bytes of the valid UTF-8 sequence at @s (of @n bytes left), or 0: overlong forms,
@@ -413,6 +414,83 @@ void hbc_format_json(FILE *out, const struct hbc_record *r)
 	fputs("}\n", out);
 }
 
+/* A number field of the journal entry. */
+static void jnum(struct hbc_jentry *e, const char *name, long long v)
+{
+	hbc_jentry_addf(e, name, "%lld", v);
+}
+
+/* A field of a kernel string (up to @size bytes, NUL-terminated or not), when not empty. */
+static void jfield(struct hbc_jentry *e, const char *name, const char *s, size_t size)
+{
+	size_t n = strnlen(s, size);
+
+	if (n)
+		hbc_jentry_add(e, name, s, n);
+}
+
+void hbc_format_journal(struct hbc_jentry *e, const struct hbc_record *r, const char *line, size_t len)
+{
+	const struct data_t *d = r->d;
+	char path[HBC_FORMAT_PATH_MAX], buf[24], when[48];
+	int n = hbc_format_path(d, path, sizeof(path));
+
+	hbc_jentry_add(e, "MESSAGE", line, len);
+	hbc_jentry_str(e, "MESSAGE_ID", hbc_say_message_id(HBC_SAY_EXEC));
+	hbc_jentry_str(e, "PRIORITY", "6");
+	hbc_jentry_str(e, "SYSLOG_IDENTIFIER", "hello-buffer-config");
+	hbc_format_time(when, sizeof(when), r->wall_ns);
+	hbc_jentry_str(e, "HBC_TIME", when);
+	hbc_jentry_addf(e, "HBC_BOOT_NS", "%llu", d->boot_ns);
+	jnum(e, "HBC_PID", d->pid);
+	jnum(e, "HBC_PPID", d->ppid);
+	jfield(e, "HBC_PARENT_COMMAND", d->parent_command, sizeof(d->parent_command));
+	jnum(e, "HBC_UID", d->uid);
+	jnum(e, "HBC_GID", d->gid);
+	jnum(e, "HBC_EUID", d->euid);
+	jnum(e, "HBC_EGID", d->egid);
+	if (d->flags & HBC_F_SETID)
+		hbc_jentry_str(e, "HBC_SETID", "1");
+	if (d->flags & HBC_F_AUDIT) {
+		jnum(e, "HBC_LOGINUID", d->loginuid);
+		jnum(e, "HBC_SESSIONID", d->sessionid);
+	}
+	jfield(e, "HBC_TTY", d->tty, sizeof(d->tty));
+	jfield(e, "HBC_COMMAND", d->command, sizeof(d->command));
+	if (d->flags & HBC_F_COMM_AFTER)
+		hbc_jentry_str(e, "HBC_COMMAND_AFTER_EXEC", "1");
+	hbc_jentry_str(e, "HBC_SYSCALL", hbc_format_syscall(d));
+	if (d->flags & HBC_F_COMPAT)
+		hbc_jentry_str(e, "HBC_COMPAT", "1");
+	jnum(e, "HBC_RESULT", d->result);
+	if (d->result)
+		hbc_jentry_str(e, "HBC_ERROR", errno_name(d->result, buf, sizeof(buf)));
+	if (d->syscall == HBC_SYS_EXECVEAT) {
+		jnum(e, "HBC_DIRFD", d->dirfd);
+		jnum(e, "HBC_AT_FLAGS", d->at_flags);
+	}
+	if (n >= 0)	/* absent when it could not be read */
+		hbc_jentry_add(e, "HBC_PATH", path, (size_t)n);
+	hbc_jentry_str(e, "HBC_PATH_SOURCE", d->flags & HBC_F_KERNEL_PATH ? "kernel" : "caller");
+	hbc_jentry_addf(e, "HBC_CGROUP_ID", "%llu", d->cgroup_id);
+	if (r->cgroup)
+		hbc_jentry_str(e, "HBC_CGROUP", r->cgroup);
+	if (r->container.runtime) {
+		hbc_jentry_str(e, "HBC_CONTAINER_RUNTIME", r->container.runtime);
+		hbc_jentry_str(e, "HBC_CONTAINER_ID", r->container.id);
+	}
+	if (!(d->flags & HBC_F_ARGS_OFF)) {
+		jnum(e, "HBC_ARGC", d->argc);
+		if (d->args_len)
+			hbc_jentry_add(e, "HBC_ARGV", hbc_record_args(d), d->args_len);
+		if (d->flags & HBC_F_ARGS_CUT)
+			hbc_jentry_str(e, "HBC_ARGS_CUT", "1");
+		if (d->flags & HBC_F_NO_ARGS)
+			hbc_jentry_str(e, "HBC_ARGS_UNREADABLE", "1");
+	}
+	jfield(e, "HBC_MESSAGE", d->message, sizeof(d->message));
+}
+
 void hbc_format_json_str(FILE *out, const char *s)
 {
 	hbc_format_json_bytes(out, s, strlen(s));
@@ -423,8 +501,10 @@ void hbc_format_json_lost(FILE *out, int cpu, uint64_t count)
 	fprintf(out, "{\"type\":\"lost\",\"cpu\":%d,\"count\":%" PRIu64 "}\n", cpu, count);
 }
 
-void hbc_format_json_summary(FILE *out, uint64_t events, uint64_t lost, uint64_t beyond)
+void hbc_format_json_summary(FILE *out, uint64_t events, uint64_t lost, uint64_t beyond,
+			     uint64_t excluded)
 {
 	fprintf(out, "{\"type\":\"summary\",\"events\":%" PRIu64 ",\"lost\":%" PRIu64
-		",\"beyond_count\":%" PRIu64 "}\n", events, lost, beyond);
+		",\"beyond_count\":%" PRIu64 ",\"excluded\":%" PRIu64 "}\n", events, lost, beyond,
+		excluded);
 }

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "hello-buffer-config.h"
+#include "journal.h"
 #include "record.h"
 
 /* Room for any path hbc_format_path() writes: the kernel's "/dev/fd/N/" and the NUL. */
@@ -56,13 +57,21 @@ void hbc_format_text(FILE *out, const struct hbc_record *r);
  *  ["argc":..,"args":[..]|null,["args_cut":true,]["args_unreadable":true,]]"message":..}
  */
 void hbc_format_json(FILE *out, const struct hbc_record *r);
+/*
+ * The record as native journal fields into @e (loader/README.md lists them): MESSAGE its
+ * text line @line[@len] (no newline), MESSAGE_ID, PRIORITY, SYSLOG_IDENTIFIER, and a field
+ * HBC_* per record field with its exact bytes: HBC_PATH, HBC_COMMAND, HBC_ARGV (the
+ * arguments, each NUL-terminated as the kernel lays them out), ...
+ */
+void hbc_format_journal(struct hbc_jentry *e, const struct hbc_record *r, const char *line, size_t len);
 /* Bytes as a JSON string, escaped as above. */
 void hbc_format_json_bytes(FILE *out, const char *s, size_t n);
 /* A NUL-terminated string as a JSON string. */
 void hbc_format_json_str(FILE *out, const char *s);
 /* {"type":"lost","cpu":..,"count":..} */
 void hbc_format_json_lost(FILE *out, int cpu, uint64_t count);
-/* {"type":"summary","events":..,"lost":..,"beyond_count":..}: the last line */
-void hbc_format_json_summary(FILE *out, uint64_t events, uint64_t lost, uint64_t beyond);
+/* {"type":"summary","events":..,"lost":..,"beyond_count":..,"excluded":..}: the last line */
+void hbc_format_json_summary(FILE *out, uint64_t events, uint64_t lost, uint64_t beyond,
+			     uint64_t excluded);
 
 #endif /* HBC_FORMAT_H */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include "hbc.h"
+#include "say.h"
 #include "live.h"
 
 /* How long one round waits for its records before probing the CPUs not yet seen again. */
@@ -164,7 +165,7 @@ int hbc_live_prove(struct hbc_live *l, struct hbc_buffer *b, int timeout_ms)
 			}
 		}
 	}
-	fprintf(stderr, "live: a probe exec came back from each of %d CPUs in %ld ms (%d round%s)\n",
+	hbc_say(HBC_SAY_LIVE, NULL, "live: a probe exec came back from each of %d CPUs in %ld ms (%d round%s)",
 		l->ncpus, now_ms() - start, l->rounds, l->rounds == 1 ? "" : "s");
 	return 0;
 }

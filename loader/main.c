@@ -21,6 +21,7 @@
 #include "objects.h"
 #include "probe.h"
 #include "run.h"
+#include "say.h"
 
 #define EXIT_USAGE 2
 #define DEFAULT_PAGES 64
@@ -32,6 +33,7 @@ struct options {
 	const char *arch;		/* --arch NAME: the object to check */
 	const char *btf;		/* --btf FILE: instead of the kernel's */
 	const char *reload;		/* --reload PID */
+	bool output_given;		/* --json or --journal */
 	bool verbose;
 };
 
@@ -50,6 +52,9 @@ static void usage(FILE *out)
 		"arguments and a per-uid message.\n\n"
 		"  -c, --config FILE    per-uid messages: lines 'UID MESSAGE' (message at most %d bytes)\n"
 		"  -j, --json           JSON lines instead of text columns\n"
+		"      --journal        each record a native journal entry with a field per record\n"
+		"                       field (HBC_PID=, HBC_PATH=...), status lines too; the default\n"
+		"                       when systemd connects stdout to the journal (JOURNAL_STREAM)\n"
 		"  -n, --count N        exit after N events\n"
 		"      --args-max N     argument bytes per record, 1 to %d (default %d); longer\n"
 		"                       argument lists are cut and flagged\n"
@@ -80,7 +85,7 @@ static void usage(FILE *out)
 		"  -V, --version        version and the BPF objects this build carries\n"
 		"  -h, --help           this text\n\n"
 		"On SIGHUP it re-reads the --config file without detaching; a file that does not\n"
-		"parse is refused (file:line on stderr) and the previous messages stay in force.\n"
+		"parse is refused (file:line on stderr), the previous messages and exclusions stay.\n"
 		"On SIGINT or SIGTERM (or after --count events) it detaches, prints what is still\n"
 		"buffered, then a summary on stderr: events printed, lost, and beyond --count.\n"
 		"Under systemd (NOTIFY_SOCKET) it reports READY=1 once attached, and its status.\n",
@@ -120,7 +125,7 @@ static int parse_choice(const char *opt, const char *s, const char *const *names
 }
 
 enum { OPT_CHECK = 256, OPT_ATTACH, OPT_PAGES, OPT_BUFFER, OPT_CHECK_BTF, OPT_ARCH, OPT_BTF,
-       OPT_RAW_SYSCALLS, OPT_RELOAD, OPT_ARGS_MAX, OPT_NO_ARGS };
+       OPT_RAW_SYSCALLS, OPT_RELOAD, OPT_ARGS_MAX, OPT_NO_ARGS, OPT_JOURNAL };
 
 /* Returns 0 to run, 1 when done (--help printed), 'V' for --version, or -EINVAL. */
 static int parse_args(int argc, char **argv, struct options *o)
@@ -128,6 +133,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "journal", no_argument, NULL, OPT_JOURNAL },
 		{ "count", required_argument, NULL, 'n' },
 		{ "args-max", required_argument, NULL, OPT_ARGS_MAX },
 		{ "no-args", no_argument, NULL, OPT_NO_ARGS },
@@ -145,13 +151,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	int c, choice, given = 0, args_given = 0;
+	int c, choice, given = 0, args_given = 0, outputs = 0;
 
 	while ((c = getopt_long(argc, argv, "c:jn:vVh", longopts, NULL)) != -1) {
 		given++;
 		switch (c) {
 		case 'c': o->config = optarg; break;
-		case 'j': o->run.json = true; break;
+		case 'j': o->run.output = HBC_OUT_JSON; outputs++; break;
+		case OPT_JOURNAL: o->run.output = HBC_OUT_JOURNAL; outputs++; break;
 		case 'n':
 			if (parse_ulong("--count", optarg, 1, ULONG_MAX, &o->run.count))
 				return -EINVAL;
@@ -207,6 +214,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 	if (o->run.raw_syscalls && o->run.attach == HBC_ATTACH_KSYSCALL) {
 		fprintf(stderr, PROG ": --raw-syscalls goes with tracepoints; with --attach ksyscall the "
 			"32-bit entries are kprobes\n");
+		return -EINVAL;
+	}
+	o->output_given = outputs > 0;
+	if (outputs > 1) {
+		fprintf(stderr, PROG ": --json and --journal contradict each other: give one\n");
 		return -EINVAL;
 	}
 	if (args_given == 3) {
@@ -266,6 +278,36 @@ static const struct hbc_object *object_for_this_machine(void)
 	return o;
 }
 
+/*
+ * Where records and status lines go: --json or --journal as given, else the journal when
+ * systemd connected stdout to it (JOURNAL_STREAM), else text; said. 0, or -errno when
+ * --journal cannot reach journald.
+ */
+static int choose_output(struct options *o, struct hbc_journal *j)
+{
+	bool stream = hbc_journal_stream_is_stdout();
+	int err;
+
+	if (o->output_given && o->run.output != HBC_OUT_JOURNAL)
+		return 0;
+	if (!o->output_given && !stream)
+		return 0;
+	err = hbc_journal_open(j, HBC_JOURNAL_SOCKET);
+	if (err && o->output_given)
+		return err;
+	if (err) {
+		fprintf(stderr, "output: text: JOURNAL_STREAM names stdout, but the journal's socket "
+			"cannot be used (above)\n");
+		return 0;
+	}
+	o->run.output = HBC_OUT_JOURNAL;
+	o->run.journal = j;
+	hbc_say_to(j);
+	hbc_say(HBC_SAY_OUTPUT, NULL, "output: journal, native entries on %s (%s)", HBC_JOURNAL_SOCKET,
+		o->output_given ? "--journal" : "JOURNAL_STREAM names stdout");
+	return 0;
+}
+
 /* --check-btf: the object of --arch (or this machine's) against a BTF file. */
 static int check_btf(const struct options *o)
 {
@@ -285,7 +327,7 @@ static int check_btf(const struct options *o)
 		return HBC_CHECK_FAILED;
 	}
 	libbpf_set_print(o->verbose ? libbpf_print : NULL);
-	return hbc_corecheck(obj, o->check_btf, o->run.json);
+	return hbc_corecheck(obj, o->check_btf, o->run.output == HBC_OUT_JSON);
 }
 
 int main(int argc, char **argv)
@@ -295,6 +337,7 @@ int main(int argc, char **argv)
 	struct hbc_btf btf = { .fd = -1 };
 	struct hbc_reload reload = {};
 	struct hbc_notify notify = { .fd = -1 };
+	struct hbc_journal journal = { .fd = -1 };
 	const struct hbc_object *obj;
 	char err[512];
 	int ret;
@@ -332,12 +375,19 @@ int main(int argc, char **argv)
 		ret = 1;
 		goto out;
 	}
-	fprintf(stderr, "btf: %s\n", btf.what);
+	ret = choose_output(&o, &journal);
+	if (ret) {
+		ret = 1;
+		goto out;
+	}
+	hbc_say(HBC_SAY_BTF, NULL, "btf: %s", btf.what);
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	hbc_notify_open(&notify);
 	ret = hbc_run(&o.run, obj, &btf, &reload, &notify) ? 1 : 0;
 out:
+	hbc_say_to(NULL);
+	hbc_journal_close(&journal);
 	hbc_notify_close(&notify);
 	hbc_btf_release(&btf);
 	hbc_reload_free(&reload);

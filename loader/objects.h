@@ -23,6 +23,8 @@ struct hbc_progs {
 
 	void (*destroy)(void *skel);
 	__u64 *(*dropped)(void *skel);		/* ring buffer drop counter, after load */
+	__u64 *(*excluded)(void *skel);		/* execs the config excluded, after load */
+	__u32 *(*exclude_kinds)(void *skel);	/* the exclusion kinds in force, after load */
 };
 
 /* A minimal BTF for one kernel release, made from its DWARF (vmlinux/<name>/min-btf/). */

@@ -10,9 +10,9 @@
 #include <unistd.h>
 #include "hbc.h"
 #include "reload.h"
-#include "table.h"
+#include "say.h"
 
-#define ASKERS_MAX 16		/* askers noted per reload; more wait for the next */
+#define ASKERS_MAX HBC_RELOAD_ASKERS_MAX
 #define ASK_REPEAT_S 5
 #define ASK_TIMEOUT_S 60
 
@@ -74,7 +74,7 @@ static void answer(const pid_t *who, size_t n, int err)
 static void say(struct hbc_reload *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* One line on stderr, and the same (shortened) for STATUS=. */
+/* The reload's line (stderr, or the journal), and the same (shortened) for STATUS=. */
 static void say(struct hbc_reload *r, const char *fmt, ...)
 {
 	char line[640];
@@ -83,66 +83,136 @@ static void say(struct hbc_reload *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, PROG ": reload: %s\n", line);
+	hbc_say(HBC_SAY_RELOAD, NULL, PROG ": reload: %s", line);
 	snprintf(r->last, sizeof(r->last), "%.*s", (int)sizeof(r->last) - 1, line);
 }
 
+/* "; 3 exclusions (1 new, 0 lifted)" when a config has or had exclusions, else "". */
+static void exclusions(char *buf, size_t len, const struct hbc_config *next,
+		       const struct hbc_config_diff *d)
+{
+	buf[0] = '\0';
+	if (next->nexcludes || d->included)
+		snprintf(buf, len, "; %zu exclusion%s (%zu new, %zu lifted)", next->nexcludes,
+			 next->nexcludes == 1 ? "" : "s", d->excluded, d->included);
+}
+
 /* Put @next in force unless it says what is in force already; it is ours then. */
-static int apply(struct hbc_reload *r, const struct hbc_progs *p, struct hbc_config *next)
+static int apply(struct hbc_reload *r, const struct hbc_progs *p, struct hbc_table *t,
+		 const struct hbc_cgroups *cg, struct hbc_config *next)
 {
 	struct hbc_config_diff d;
+	char x[96];
 	int err;
 
 	hbc_config_diff(&r->cfg, next, &d);
 	if (hbc_config_diff_empty(&d)) {
-		say(r, "%s: unchanged (%zu uids): nothing to do", r->path, next->count);
+		say(r, "%s: unchanged (%zu uids, %zu exclusions): nothing to do", r->path, next->count,
+		    next->nexcludes);
 		hbc_config_free(next);
 		return 0;
 	}
-	err = hbc_table_install(p, next);
+	err = hbc_table_install(t, p, next, cg);
 	if (err) {
-		say(r, "%s: not put in force (%s): the previous messages stay", r->path,
+		say(r, "%s: not put in force (%s): the previous messages and exclusions stay", r->path,
 		    strerror(-err));
 		hbc_config_free(next);
-		r->refused++;
 		return err;
 	}
-	say(r, "%s: in force: %zu uids (%zu added, %zu removed, %zu changed)", r->path,
-	    next->count, d.added, d.removed, d.changed);
+	exclusions(x, sizeof(x), next, &d);
+	say(r, "%s: in force: %zu uids (%zu added, %zu removed, %zu changed)%s", r->path,
+	    next->count, d.added, d.removed, d.changed, x);
 	hbc_config_free(&r->cfg);
 	r->cfg = *next;
-	r->applied++;
 	return 0;
 }
 
-int hbc_reload(struct hbc_reload *r, const struct hbc_progs *p, struct hbc_notify *n)
+static double monotonic_s(void)
 {
-	pid_t who[ASKERS_MAX];
-	size_t k = take_askers(who);
-	struct hbc_config next;
-	char why[512];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The reader thread: the file read and parsed, whatever time that takes. */
+static void *read_config(void *arg)
+{
+	struct hbc_reload *r = arg;
+
+	r->read_err = hbc_config_load(r->path, &r->next, r->why, sizeof(r->why));
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+int hbc_reload_begin(struct hbc_reload *r, struct hbc_notify *n)
+{
+	sigset_t all, old;
 	int err;
 
+	r->naskers = take_askers(r->askers);
+	r->since = monotonic_s();
+	r->done = 0;
 	hbc_notify_reloading(n);
 	if (!r->path) {
-		say(r, "no --config file was given at start: nothing to re-read");
+		r->read_err = -ENOENT;
+		snprintf(r->why, sizeof(r->why), "no --config file was given at start: nothing to re-read");
+		r->done = 1;
+		r->reading = true;
+		r->reader = pthread_self();
+		return 0;
+	}
+	/* the reader takes no signal: SIGHUP, SIGINT and SIGTERM are the main thread's */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = -pthread_create(&r->reader, NULL, read_config, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		r->read_err = err;
+		snprintf(r->why, sizeof(r->why), "cannot start reading %s: %s", r->path, strerror(-err));
+		r->done = 1;
+		r->reader = pthread_self();
+	}
+	r->reading = true;
+	return err;
+}
+
+bool hbc_reload_finish(struct hbc_reload *r, const struct hbc_progs *p, struct hbc_table *t,
+		       const struct hbc_cgroups *cg, struct hbc_notify *n)
+{
+	int err;
+
+	if (!r->reading || !__atomic_load_n(&r->done, __ATOMIC_ACQUIRE))
+		return false;
+	if (!pthread_equal(r->reader, pthread_self()))
+		pthread_join(r->reader, NULL);
+	r->reading = false;
+	err = r->read_err;
+	if (!r->path) {
+		say(r, "%s", r->why);
 		err = 0;
+	} else if (err) {
+		say(r, "%s; the previous messages and exclusions stay in force", r->why);
 	} else {
-		err = hbc_config_load(r->path, &next, why, sizeof(why));
-		if (err) {
-			say(r, "%s; the previous messages stay in force", why);
-			r->refused++;
-		} else {
-			err = apply(r, p, &next);
-		}
+		err = apply(r, p, t, cg, &r->next);
 	}
 	hbc_notify(n, "READY=1");
-	answer(who, k, err);
-	return err;
+	answer(r->askers, r->naskers, err);
+	return true;
 }
 
 void hbc_reload_free(struct hbc_reload *r)
 {
+	if (r->reading && !__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
+		/* stuck in a read: it ends with the process; its memory is not ours to free */
+		fprintf(stderr, PROG ": reload: still reading %s after %.0f s: left behind\n", r->path,
+			monotonic_s() - r->since);
+		pthread_detach(r->reader);
+	} else if (r->reading) {
+		if (!pthread_equal(r->reader, pthread_self()))
+			pthread_join(r->reader, NULL);
+		hbc_config_free(&r->next);
+	}
 	hbc_config_free(&r->cfg);
 }
 
@@ -253,7 +323,7 @@ int hbc_reload_ask(const char *arg)
 	}
 	if (res) {
 		fprintf(stderr, PROG ": --reload %d: the new configuration was refused (%s): the "
-			"previous messages stay in force; its log names the file and line\n",
+			"previous messages and exclusions stay in force; its log names the file and line\n",
 			(int)pid, strerror(res));
 		return 1;
 	}

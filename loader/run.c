@@ -2,10 +2,12 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "hbc.h"
+#include "say.h"
 #include "cgroup.h"
 #include "format.h"
 #include "live.h"
@@ -31,14 +33,29 @@ struct session {
 	struct hbc_buffer *buf;
 	struct hbc_live live;		/* its probe records are not printed */
 	struct hbc_cgroups *cgroups;	/* cgroup ids to paths */
-	unsigned long events;		/* printed */
+	struct hbc_table table;		/* the config table in force */
+	unsigned long events;		/* printed (or sent to the journal) */
 	unsigned long beyond;		/* arrived after --count was reached: not printed */
 	unsigned long long lost;	/* the kernel had no room for them */
+	unsigned long long dropped;	/* excluded by a cgroup seen first in user space */
+	unsigned long long journaled;	/* --journal: records the journal accepted */
+	/* --journal: each record's text line for MESSAGE, and its entry */
+	FILE *line;
+	char *line_buf;
+	size_t line_size;
+	struct hbc_jentry entry;
 	/* what the last STATUS= said, and when: it is sent again only on a change */
 	unsigned long told_events;
 	unsigned long long told_lost;
+	unsigned long long told_excluded;
 	double told_at;
 };
+
+/* Execs the config excluded: in the kernel, and first met in user space (a new cgroup). */
+static unsigned long long excluded(const struct session *s)
+{
+	return __atomic_load_n(s->p.excluded(s->p.skel), __ATOMIC_RELAXED) + s->dropped;
+}
 
 static volatile sig_atomic_t stop;
 
@@ -60,6 +77,23 @@ static int setup_signals(void)
 	return 0;
 }
 
+/* The record as a native journal entry, its text line as MESSAGE. */
+static void to_journal(struct session *s, const struct hbc_record *r)
+{
+	long n;
+
+	rewind(s->line);
+	hbc_format_text(s->line, r);
+	fflush(s->line);
+	n = ftell(s->line);
+	if (n > 0 && s->line_buf[n - 1] == '\n')
+		n--;
+	hbc_jentry_reset(&s->entry);
+	hbc_format_journal(&s->entry, r, s->line_buf, n > 0 ? (size_t)n : 0);
+	if (!hbc_journal_send(s->o->journal, &s->entry))	/* said there when not accepted */
+		s->journaled++;
+}
+
 /* One record, from either buffer. */
 static void on_record(void *ctx, const void *data, size_t size)
 {
@@ -79,13 +113,21 @@ static void on_record(void *ctx, const void *data, size_t size)
 		s->beyond++;
 		return;
 	}
+	r.cgroup = hbc_cgroups_path(s->cgroups, d->cgroup_id);
+	/* a cgroup below an "exclude cgroup" line, new since the table was built: learned */
+	if (r.cgroup && s->table.kinds & (1u << HBC_KEY_EXCLUDE_CGROUP) &&
+	    hbc_table_learn(&s->table, &s->reload->cfg, d->cgroup_id, r.cgroup)) {
+		s->dropped++;
+		return;
+	}
 	s->events++;
 	r.wall_ns = (long long)d->boot_ns + hbc_wall_offset_ns();
-	r.cgroup = hbc_cgroups_path(s->cgroups, d->cgroup_id);
 	if (r.cgroup)
 		hbc_container_of(r.cgroup, &r.container);
-	if (s->o->json)
+	if (s->o->output == HBC_OUT_JSON)
 		hbc_format_json(stdout, &r);
+	else if (s->o->output == HBC_OUT_JOURNAL)
+		to_journal(s, &r);
 	else
 		hbc_format_text(stdout, &r);
 	if (s->o->count && s->events >= s->o->count)
@@ -97,24 +139,49 @@ static void on_lost(void *ctx, int cpu, unsigned long long count)
 	struct session *s = ctx;
 
 	s->lost += count;
-	if (s->o->json)
+	if (s->o->output == HBC_OUT_JSON)
 		hbc_format_json_lost(stdout, cpu, count);
+	if (s->o->output == HBC_OUT_JOURNAL) {
+		struct hbc_jentry f = {};
+
+		hbc_jentry_addf(&f, "HBC_LOST", "%llu", count);
+		hbc_jentry_addf(&f, "HBC_CPU", "%d", cpu);
+		hbc_say(HBC_SAY_LOST, &f, PROG ": lost %llu records (%s full)", count,
+			hbc_buffer_name(s->buf));
+		hbc_jentry_free(&f);
+	}
 }
 
 static void summary(const struct session *s)
 {
 	bool perf = hbc_buffer_kind(s->buf) == HBC_BUFFER_PERF;
+	const struct hbc_journal *j = s->o->journal;
+	struct hbc_jentry f = {};
+	char journal[128] = "", beyond[48] = "", excl[48] = "";
 
-	if (s->o->json)
-		hbc_format_json_summary(stdout, s->events, s->lost, s->beyond);
+	if (s->o->output == HBC_OUT_JSON)
+		hbc_format_json_summary(stdout, s->events, s->lost, s->beyond, excluded(s));
 	fflush(stdout);
 	if (s->lost)
 		fprintf(stderr, PROG ": lost %llu records: the %s was full%s\n", s->lost,
 			hbc_buffer_name(s->buf), perf ? "; try a larger --pages" : "");
-	fprintf(stderr, PROG ": %lu events, %llu lost", s->events, s->lost);
+	if (s->o->output == HBC_OUT_JOURNAL)
+		snprintf(journal, sizeof(journal), "; journal: %llu records, %llu not accepted",
+			 s->journaled, s->events - s->journaled);
 	if (s->o->count)
-		fprintf(stderr, ", %lu beyond --count", s->beyond);
-	fputc('\n', stderr);
+		snprintf(beyond, sizeof(beyond), ", %lu beyond --count", s->beyond);
+	hbc_jentry_addf(&f, "HBC_EVENTS", "%lu", s->events);
+	hbc_jentry_addf(&f, "HBC_LOST", "%llu", s->lost);
+	hbc_jentry_addf(&f, "HBC_EXCLUDED", "%llu", excluded(s));
+	if (j) {
+		hbc_jentry_addf(&f, "HBC_JOURNAL_RECORDS", "%llu", s->journaled);
+		hbc_jentry_addf(&f, "HBC_JOURNAL_FAILED", "%llu", s->events - s->journaled);
+	}
+	if (s->reload->cfg.nexcludes || excluded(s))
+		snprintf(excl, sizeof(excl), ", %llu excluded", excluded(s));
+	hbc_say(HBC_SAY_SUMMARY, &f, PROG ": %lu events, %llu lost%s%s%s", s->events, s->lost, excl,
+		beyond, journal);
+	hbc_jentry_free(&f);
 }
 
 static double monotonic_s(void)
@@ -129,20 +196,28 @@ static double monotonic_s(void)
 static void tell_status(struct session *s)
 {
 	const struct hbc_reload *r = s->reload;
+	char journal[64] = "";
 
+	if (s->o->output == HBC_OUT_JOURNAL)
+		snprintf(journal, sizeof(journal), ", %llu not accepted by the journal",
+			 s->events - s->journaled);
 	s->told_events = s->events;
 	s->told_lost = s->lost;
+	s->told_excluded = excluded(s);
 	s->told_at = monotonic_s();
-	hbc_notify(s->notify, "STATUS=%s, %s, btf %s; %lu events, %llu lost; %zu uids from %s%s%s",
-		   hbc_attach_names[s->a.mode], hbc_buffer_name(s->buf), s->btf->what, s->events,
-		   s->lost, r->cfg.count, r->path ? r->path : "no --config",
+	hbc_notify(s->notify, "STATUS=%s, %s, btf %s; %lu events, %llu lost, %llu excluded%s; "
+		   "%zu uids, %zu exclusions from %s%s%s%s", hbc_attach_names[s->a.mode],
+		   hbc_buffer_name(s->buf), s->btf->what, s->events, s->lost, excluded(s), journal,
+		   r->cfg.count,
+		   r->cfg.nexcludes, r->path ? r->path : "no --config", r->reading ? "; reloading" : "",
 		   r->last[0] ? "; last reload: " : "", r->last);
 }
 
 /* A STATUS= refresh when the counts changed, at most every STATUS_INTERVAL_S. */
 static void status_tick(struct session *s)
 {
-	if ((s->events != s->told_events || s->lost != s->told_lost) &&
+	if ((s->events != s->told_events || s->lost != s->told_lost ||
+	     excluded(s) != s->told_excluded) &&
 	    monotonic_s() - s->told_at >= STATUS_INTERVAL_S)
 		tell_status(s);
 }
@@ -168,10 +243,13 @@ static int trace(struct session *s)
 				strerror(-err));
 			break;
 		}
-		if (hbc_reload_wanted() && !stop) {
-			hbc_reload(s->reload, &s->p, s->notify);
+		/* a reload reads the file in a thread: the buffer is read all along */
+		if (hbc_reload_wanted() && !s->reload->reading && !stop) {
+			hbc_reload_begin(s->reload, s->notify);
 			tell_status(s);
 		}
+		if (hbc_reload_finish(s->reload, &s->p, &s->table, s->cgroups, s->notify))
+			tell_status(s);
 		status_tick(s);
 	}
 	hbc_notify(s->notify, "STOPPING=1");
@@ -214,8 +292,8 @@ static int configure(struct session *s)
 	/* a failed exec's arguments walked with bpf_loop() where the kernel has it */
 	*s->p.have_loop = hbc_bpf_loop_usable(why, sizeof(why));
 	if (!*s->p.have_loop && s->o->args_max)
-		fprintf(stderr, "args: %s: a failed exec's arguments are read by bounded loops, at most "
-			"%d of them\n", why, HBC_ARGV_SCAN_LOOPS);
+		hbc_say(HBC_SAY_ARGS, NULL, "args: %s: a failed exec's arguments are read by bounded "
+			"loops, at most %d of them", why, HBC_ARGV_SCAN_LOOPS);
 	err = cpus < 0 ? cpus : bpf_map__set_max_entries(s->p.scratch, (__u32)cpus);
 	if (err) {
 		fprintf(stderr, PROG ": cannot size the record scratch map for the possible CPUs: %s\n",
@@ -240,7 +318,7 @@ static int load(struct session *s)
 static int attach(struct session *s, int kind)
 {
 	struct hbc_buffer_ops ops = { .record = on_record, .lost = on_lost, .ctx = s };
-	int err = hbc_table_install(&s->p, &s->reload->cfg);
+	int err = hbc_table_install(&s->table, &s->p, &s->reload->cfg, s->cgroups);
 
 	if (err)
 		return err;
@@ -250,7 +328,7 @@ static int attach(struct session *s, int kind)
 	err = hbc_attach_link(&s->a, &s->p);
 	if (err)
 		return err;
-	if (!s->o->check && !s->o->json)
+	if (!s->o->check && s->o->output == HBC_OUT_TEXT)
 		hbc_format_text_header(stdout);
 	err = hbc_live_init(&s->live);
 	if (!err)
@@ -269,12 +347,15 @@ static void report_check(const struct session *s)
 int hbc_run(const struct hbc_run_opts *o, const struct hbc_object *obj, const struct hbc_btf *btf,
 	    struct hbc_reload *reload, struct hbc_notify *notify)
 {
-	struct session s = { .o = o, .obj = obj, .btf = btf, .reload = reload, .notify = notify };
+	struct session s = { .o = o, .obj = obj, .btf = btf, .reload = reload, .notify = notify,
+			     .table = { .fd = -1 } };
 	int err, kind, drained;
 
 	err = setup_signals();
 	if (err)
 		return err;
+	if (o->output == HBC_OUT_JOURNAL && !(s.line = open_memstream(&s.line_buf, &s.line_size)))
+		return -errno;
 	err = open_object(&s);
 	if (err)
 		return err;
@@ -302,6 +383,11 @@ out:
 	hbc_buffer_free(s.buf);
 	hbc_live_free(&s.live);
 	hbc_cgroups_free(s.cgroups);
+	hbc_table_close(&s.table);
 	s.p.destroy(s.p.skel);
+	hbc_jentry_free(&s.entry);
+	if (s.line)
+		fclose(s.line);
+	free(s.line_buf);
 	return err;
 }

@@ -12,19 +12,24 @@
 #include <stdbool.h>
 #include "attach.h"
 #include "buffer.h"
+#include "journal.h"
 #include "kbtf.h"
 #include "notify.h"
 #include "objects.h"
 #include "reload.h"
 
+/* Where records go. */
+enum hbc_output { HBC_OUT_TEXT, HBC_OUT_JSON, HBC_OUT_JOURNAL };
+
 /* What the command line decides about a run. */
 struct hbc_run_opts {
+	enum hbc_output output;
+	struct hbc_journal *journal;	/* HBC_OUT_JOURNAL: open */
 	enum hbc_attach_mode attach;
 	enum hbc_buffer_kind buffer;
 	unsigned long count;		/* records to print, then stop; 0: until a signal */
 	unsigned long pages;		/* perf buffer pages per CPU */
 	unsigned long args_max;		/* argument bytes per record; 0: none (--no-args) */
-	bool json;
 	bool check;			/* attach, report, detach */
 	bool raw_syscalls;		/* the tracepoint set's 32-bit entries (--raw-syscalls) */
 };

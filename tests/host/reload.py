@@ -294,9 +294,9 @@ def reload_storm(c, a, work):
              bad_rec == message(last, 4001))
     c.expect(f'the refusal names file:line: '
              f'{next((ln for ln in err_text.splitlines() if "hbc.conf:2:" in ln), "(none)")}',
-             f'{conf}:2: ' in err_text and 'the previous messages stay in force' in err_text)
-    c.expect('the unchanged file changed nothing: "unchanged (3 uids): nothing to do"',
-             'unchanged (3 uids): nothing to do' in err_text)
+             f'{conf}:2: ' in err_text and 'the previous messages and exclusions stay in force' in err_text)
+    c.expect('the unchanged file changed nothing: "unchanged (3 uids, 0 exclusions): nothing to do"',
+             'unchanged (3 uids, 0 exclusions): nothing to do' in err_text)
     hup_rec = by_pid.get(pid2, [{}])[0].get('message')
     c.expect(f'SIGHUP by hand ({"in force" if hup_in_force else "not seen"}): uid 4001 gets '
              f'{message(other, 4001)!r}: {hup_rec!r}', hup_in_force and hup_rec == message(other, 4001))

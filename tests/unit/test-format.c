@@ -99,7 +99,7 @@ static void lost(FILE *out, const struct hbc_record *r)
 static void summary(FILE *out, const struct hbc_record *r)
 {
 	(void)r;
-	hbc_format_json_summary(out, 20000, 3, 18446744073709551615ull);
+	hbc_format_json_summary(out, 20000, 3, 18446744073709551615ull, 42);
 }
 
 static void path_of(FILE *out, const struct hbc_record *r)
@@ -342,7 +342,7 @@ int main(void)
 	       "text record, empty command, a result that is no errno");
 	expect(lost, NULL, "{\"type\":\"lost\",\"cpu\":3,\"count\":12345678901}\n", "json lost record");
 	expect(summary, NULL,
-	       "{\"type\":\"summary\",\"events\":20000,\"lost\":3,\"beyond_count\":18446744073709551615}\n",
+	       "{\"type\":\"summary\",\"events\":20000,\"lost\":3,\"beyond_count\":18446744073709551615,\"excluded\":42}\n",
 	       "json summary record");
 	context(ctx);
 	arguments(args);
