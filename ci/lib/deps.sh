@@ -7,7 +7,8 @@ install_missing() {
 	local want=() missing=() installed
 	# the first word of each line: a package (ci/vm/host-deps.txt adds when it is needed)
 	mapfile -t want < <(sed -e 's/#.*//' "$@" | awk 'NF { print $1 }')
-	installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${want[@]}" 2>/dev/null |
+	# dpkg-query fails for a package it has never seen: not an error here (pipefail callers)
+	installed=$({ dpkg-query -W -f='${Package} ${Status}\n' "${want[@]}" 2>/dev/null || true; } |
 		awk '$NF == "installed" { print $1 }')
 	mapfile -t missing < <(printf '%s\n' "${want[@]}" | grep -vxF -f <(echo "$installed") || true)
 	[[ ${#missing[@]} == 0 ]] && return 0
