@@ -59,7 +59,7 @@ build_arch() {
 	cp "$dir"/packaging/*.deb "$dir"/packaging/*.rpm "$out/"
 	if [[ $tools == true ]]; then	# the VM guests' test tools (tests/tools) of this architecture
 		mkdir -p "$out/test-tools/$name"
-		cp "$dir/tests/tools/exec-kinds" "$dir/tests/tools/noop" "$out/test-tools/$name/"
+		cp "$dir/tests/tools/exec-kinds" "$dir/tests/tools/noop" "$dir/tests/tools/exec-storm" "$out/test-tools/$name/"
 	fi
 	echo "ci/build.sh: $name${3:+ $3}: $(cd "$dir/packaging" && echo ./*.deb ./*.rpm)"
 }

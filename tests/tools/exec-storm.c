@@ -22,6 +22,9 @@
  * F counts the runs of TARGET that could not start or did not exit 0.
  * Exit status 0 when F is 0, 1 otherwise, 2 on usage or system errors.
  */
+#ifndef _GNU_SOURCE	/* asprintf, also when bench/run.sh compiles it alone */
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <spawn.h>
 #include <stdio.h>
