@@ -12,7 +12,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 cmdline="bench/run.sh${*:+ $*}"
 
-rounds=5 n=20000 procs=2 do_build=1 do_sizes=1 smoke=0 tools="hbc hbc-noargs execsnoop bpftrace"
+rounds=5 n=20000 procs=2 do_build=1 do_sizes=1 smoke=0
+tools="hbc hbc-noargs hbc-excluded hbc-journal execsnoop bpftrace"
 hbc=$build/loader/hello-buffer-config
 
 usage() {
@@ -22,7 +23,9 @@ Usage: bench/run.sh [OPTIONS]
   -n N             execs per exec-storm round (default $n)
   -p, --procs P    exec-storm processes (default $procs)
       --tools LIST tracers to compare, from: hbc hbc-noargs (ours with --no-args)
-                   execsnoop bpftrace (default: all)
+                   hbc-excluded (ours, the storm excluded by the config: the cost
+                   of an excluded exec) hbc-journal (ours with --journal, read
+                   back with journalctl -f) execsnoop bpftrace (default: all)
       --hbc PATH   our loader (default \$BUILD_DIR/loader/hello-buffer-config)
       --no-build   skip the build figure (a clean ci/build.sh: minutes)
       --no-sizes   skip the record sizes (our tool's JSON during a storm and a build)
@@ -53,7 +56,7 @@ for v in rounds n procs; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: $v must be a positive integer" >&2; exit 2; }
 done
 for t in $tools; do
-	[[ $t =~ ^(hbc|hbc-noargs|execsnoop|bpftrace)$ ]] || { echo "bench/run.sh: unknown tool '$t'" >&2; exit 2; }
+	[[ $t =~ ^(hbc|hbc-noargs|hbc-excluded|hbc-journal|execsnoop|bpftrace)$ ]] || { echo "bench/run.sh: unknown tool '$t'" >&2; exit 2; }
 done
 [[ $(id -u) == 0 ]] || { echo "bench/run.sh: run me as root (the tracers load BPF)" >&2; exit 2; }
 [[ -x $hbc ]] || { echo "bench/run.sh: no loader at $hbc; build it first: HBC_PACKAGES=0 ci/build.sh" >&2; exit 2; }
@@ -104,8 +107,12 @@ cp "$bin/noop" "$target"
 cp "$bin/noop" "$probe"
 
 tracer_pid=
+follower_pid=
+journald_pid=
 build_tmp=
 cleanup() {
+	[[ -z $follower_pid ]] || kill "$follower_pid" 2>/dev/null || true
+	[[ -z $journald_pid ]] || kill "$journald_pid" 2>/dev/null || true
 	if [[ -n $tracer_pid ]]; then
 		kill -KILL "$tracer_pid" 2>/dev/null || true
 		wait "$tracer_pid" 2>/dev/null || true
@@ -117,6 +124,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# hbc-excluded: the storm's caller (the driver) excluded by command; the probe (bash) is not
+excl_conf=$tdir/excluded.conf
+printf 'exclude command driver\n' >"$excl_conf"
+
 bt_prog='tracepoint:syscalls:sys_enter_execve { printf("%d %s\n", pid, str(args->filename)); }'
 execsnoop_bin=$(command -v execsnoop || true)
 [[ -n $execsnoop_bin ]] || execsnoop_bin=$(dpkg -L libbpf-tools 2>/dev/null | grep -m1 '/execsnoop$' || true)
@@ -126,6 +137,8 @@ tool_cmd() {
 	case $1 in
 	hbc) cmd=("$hbc") ;;
 	hbc-noargs) cmd=("$hbc" --no-args) ;;
+	hbc-excluded) cmd=("$hbc" --config "$excl_conf") ;;
+	hbc-journal) cmd=("$hbc" --journal) ;;
 	# line-buffered as on a terminal; to a file it would hold everything until exit
 	execsnoop) cmd=(stdbuf -oL "$execsnoop_bin") ;;
 	bpftrace) cmd=(bpftrace -e "$bt_prog") ;;
@@ -134,18 +147,26 @@ tool_cmd() {
 # the text a tool prints once it is (about to be) attached
 tool_marker() {
 	case $1 in
-	hbc | hbc-noargs) echo "attached:" ;;
+	hbc | hbc-noargs | hbc-excluded | hbc-journal) echo "attached:" ;;
 	execsnoop) echo "PCOMM" ;;
 	bpftrace) echo "Attaching" ;;
 	esac
 }
 tool_available() {
 	case $1 in
-	hbc | hbc-noargs) [[ -x $hbc ]] ;;
+	hbc | hbc-noargs | hbc-excluded) [[ -x $hbc ]] ;;
+	hbc-journal) [[ -x $hbc && -S /run/systemd/journal/socket ]] ;;
 	execsnoop) [[ -n $execsnoop_bin && -x $execsnoop_bin ]] ;;
 	bpftrace) command -v bpftrace >/dev/null ;;
 	esac
 }
+# hbc-journal needs a journald: the machine's own, else a private one for this run
+if [[ " $tools " == *" hbc-journal "* && ! -S /run/systemd/journal/socket && -x /lib/systemd/systemd-journald ]]; then
+	/lib/systemd/systemd-journald >/dev/null 2>&1 &
+	journald_pid=$!
+	for ((i = 0; i < 50; i++)); do [[ -S /run/systemd/journal/socket ]] && break; sleep 0.1; done
+	say "no journald ran here: started a private one (pid $journald_pid) for hbc-journal"
+fi
 active=()
 for t in $tools; do
 	if tool_available "$t"; then active+=("$t"); else say "$t is not available: left out"; fi
@@ -155,7 +176,8 @@ done
 lost_count() {
 	case $1 in
 	# its last words: "hello-buffer-config: N events, M lost"
-	hbc | hbc-noargs) awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^lost/ && $(i - 1) ~ /^[0-9]+$/) v = $(i - 1) }
+	hbc | hbc-noargs | hbc-excluded | hbc-journal) [[ $1 != hbc-journal ]] || set -- "$1" "$2" "$2"
+		awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^lost/ && $(i - 1) ~ /^[0-9]+$/) v = $(i - 1) }
 		END { print v == "" ? "?" : v }' "$3" ;;
 	# "Lost N events on CPU #C!" (execsnoop), "Lost N events" (bpftrace)
 	execsnoop | bpftrace) awk '{ for (i = 1; i < NF; i++) if ($i == "Lost" && $(i + 1) ~ /^[0-9]+$/ && $(i + 2) == "events") s += $(i + 1) }
@@ -240,7 +262,14 @@ storm_round() {
 		res=$("$bin/driver" -n "$n" -p "$procs" "$tdir" n) || { say "round $r: baseline driver failed: $res"; return 0; }
 	else
 		tool_cmd "$tool"
-		"${cmd[@]}" >"$o" 2>"$e" &
+		if [[ $tool == hbc-journal ]]; then	# its records and status lines, read back
+			stdbuf -oL journalctl -f -q -o cat -n 0 SYSLOG_IDENTIFIER=hello-buffer-config >"$o" 2>/dev/null &
+			follower_pid=$!
+			sleep 0.5
+			"${cmd[@]}" >/dev/null 2>"$e" &
+		else
+			"${cmd[@]}" >"$o" 2>"$e" &
+		fi
 		tracer_pid=$!
 		if ! wait_for "$o" "$e" -- "$(tool_marker "$tool")"; then
 			say "round $r: $tool did not start (see $e)"
@@ -270,8 +299,17 @@ storm_round() {
 		bpf1=$(bpf_snapshot "$tracer_pid")
 		cpu_us=$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$clk_tck" -v n="$printed" 'BEGIN {
 			if (a == "" || b == "" || n <= 0) print "-"; else printf "%.2f", (b - a) * 1e6 / hz / n }')
-		bpf_ns=$(bpf_per_run "$bpf0" "$bpf1" "$printed")
+		# excluded execs print nothing: their BPF time is over the execs, not the lines
+		local runs=$printed
+		[[ $tool != hbc-excluded ]] || runs=$((printed + n))
+		bpf_ns=$(bpf_per_run "$bpf0" "$bpf1" "$runs")
 		stop_tracer
+		if [[ -n $follower_pid ]]; then	# the summary reaches the journal last
+			wait_quiet "$o"
+			kill "$follower_pid" 2>/dev/null || true
+			wait "$follower_pid" 2>/dev/null || true
+			follower_pid=
+		fi
 		delivered=$(grep -cF "$target" "$o" || true)
 		lost=$(lost_count "$tool" "$o" "$e")
 	fi
@@ -304,6 +342,7 @@ startup=$raw/startup.tsv
 for ((r = 1; r <= rounds; r++)); do
 	for ((i = 0; i < ${#active[@]}; i++)); do
 		t=${active[(i + r - 1) % ${#active[@]}]}
+		[[ $t != hbc-journal ]] || continue	# its marker is in the journal: start-up as hbc
 		tool_cmd "$t"
 		if res=$("$bin/startup" "$(tool_marker "$t")" "$probe" -- "${cmd[@]}" 2>"$raw/startup.$t.$r.err"); then
 			a=$(sed -n 's/.*attach_ms=\([0-9.]*\).*/\1/p' <<<"$res")
@@ -405,10 +444,13 @@ else
 fi
 fact sizes hbc "storm: $sizes_storm; build of the loader: $sizes_build"
 versions=()
+[[ " ${active[*]} " != *" hbc"* ]] ||
+	versions+=("hello-buffer-config, tree at $hbc_rev (\`${hbc_src#"$top"/}\` built $hbc_when, sha256 $hbc_sum…)")
 for t in "${active[@]}"; do
 	case $t in
-	hbc) versions+=("hello-buffer-config, tree at $hbc_rev (\`${hbc_src#"$top"/}\` built $hbc_when, sha256 $hbc_sum…)") ;;
-	hbc-noargs) versions+=("the same with --no-args") ;;
+	hbc-noargs) versions+=("ours with --no-args") ;;
+	hbc-excluded) versions+=("ours with a config excluding the storm's caller (\`exclude command driver\`)") ;;
+	hbc-journal) versions+=("ours with --journal, into $(journalctl --version 2>/dev/null | head -n1 | cut -d' ' -f1-2)'s journald${journald_pid:+ (a private one)}, read back by \`journalctl -f\`") ;;
 	execsnoop) versions+=("execsnoop from libbpf-tools $(dpkg-query -W -f='${Version}' libbpf-tools 2>/dev/null || echo '?')") ;;
 	bpftrace) versions+=("$(bpftrace --version 2>/dev/null | head -n1)") ;;
 	esac
