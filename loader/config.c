@@ -64,17 +64,30 @@ static const struct hbc_config_entry *find_uid(const struct hbc_config *cfg, uin
 	return NULL;
 }
 
+/* Room for one more item of @size in *@items, which holds @count of *@cap: doubled from @first. */
+static int grow(void **items, size_t *cap, size_t count, size_t size, size_t first)
+{
+	size_t n = *cap ? *cap * 2 : first;
+	void *p;
+
+	if (count < *cap)
+		return 0;
+	p = reallocarray(*items, n, size);
+	if (!p)
+		return -ENOMEM;
+	*items = p;
+	*cap = n;
+	return 0;
+}
+
 static int add_entry(struct hbc_config *cfg, const struct hbc_config_entry *e)
 {
-	if (cfg->count == cfg->cap) {
-		size_t cap = cfg->cap ? cfg->cap * 2 : 16;
-		struct hbc_config_entry *n = realloc(cfg->entries, cap * sizeof(*n));
+	void *items = cfg->entries;
+	int err = grow(&items, &cfg->cap, cfg->count, sizeof(*e), 16);
 
-		if (!n)
-			return -ENOMEM;
-		cfg->entries = n;
-		cfg->cap = cap;
-	}
+	cfg->entries = items;
+	if (err)
+		return err;
 	cfg->entries[cfg->count++] = *e;
 	return 0;
 }
@@ -95,15 +108,12 @@ static const struct hbc_config_exclude *find_exclude(const struct hbc_config *cf
 
 static int add_exclude(struct hbc_config *cfg, const struct hbc_config_exclude *x)
 {
-	if (cfg->nexcludes == cfg->excap) {
-		size_t cap = cfg->excap ? cfg->excap * 2 : 8;
-		struct hbc_config_exclude *n = realloc(cfg->excludes, cap * sizeof(*n));
+	void *items = cfg->excludes;
+	int err = grow(&items, &cfg->excap, cfg->nexcludes, sizeof(*x), 8);
 
-		if (!n)
-			return -ENOMEM;
-		cfg->excludes = n;
-		cfg->excap = cap;
-	}
+	cfg->excludes = items;
+	if (err)
+		return err;
 	cfg->excludes[cfg->nexcludes++] = *x;
 	return 0;
 }

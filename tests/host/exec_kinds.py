@@ -23,18 +23,8 @@ import sys
 import tempfile
 import time
 
-failures = 0
-
-
-def ok(what):
-    print(f'ok {what}', flush=True)
-
-
-def bad(what):
-    global failures
-    failures += 1
-    print(f'FAIL {what}', flush=True)
-
+import hostcheck
+from hostcheck import bad, cgroup2_mount, ok
 
 ERRNO = {0: '0', -2: 'ENOENT', -13: 'EACCES', -14: 'EFAULT'}
 
@@ -253,15 +243,6 @@ def run(loader, kinds, noop, buffer, fmt, work, extra=(), args_max=4096):
         bad(f'{what}: summary {summary}')
 
 
-def cgroup2_mount():
-    """Where cgroup2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid hosts)."""
-    for line in open('/proc/self/mountinfo'):
-        left, right = line.split(' - ', 1)
-        if right.split()[0] == 'cgroup2':
-            return left.split()[4].replace('\\040', ' ')
-    raise SystemExit('exec_kinds.py: no cgroup2 mount in /proc/self/mountinfo')
-
-
 def cgroup_for_test():
     """A new cgroup (directory, path under the root) for the cgroup kind."""
     name = f'hbc-kinds-{os.getpid()}-{time.monotonic_ns()}'
@@ -276,8 +257,7 @@ def main():
     ap.add_argument('exec_kinds')
     ap.add_argument('noop')
     a = ap.parse_args()
-    if os.geteuid() != 0:
-        print('SKIP: needs root (loads BPF programs)')
+    if not hostcheck.is_root():
         return 77
     with tempfile.TemporaryDirectory(prefix='hk') as work:
         os.chmod(work, 0o755)
@@ -286,8 +266,7 @@ def main():
                 run(a.loader, a.exec_kinds, a.noop, buffer, fmt, work)
         run(a.loader, a.exec_kinds, a.noop, 'ring', 'json', work, ['--raw-syscalls'])
         run(a.loader, a.exec_kinds, a.noop, 'perf', 'text', work, ['--args-max', '300'], args_max=300)
-    print(f'{failures} failed')
-    return 1 if failures else 0
+    return hostcheck.verdict()
 
 
 if __name__ == '__main__':

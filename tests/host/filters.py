@@ -22,25 +22,10 @@ import sys
 import tempfile
 import time
 
+import hostcheck
+from hostcheck import cgroup2_mount, check
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-failures = 0
-
-
-def check(what, cond, detail=''):
-    global failures
-    print(f'{"ok" if cond else "FAIL"} {what}{"" if cond or not detail else ": " + detail}', flush=True)
-    failures += not cond
-    return cond
-
-
-def cgroup2_mount():
-    for line in open('/proc/self/mountinfo'):
-        left, right = line.split(' - ', 1)
-        if right.split()[0] == 'cgroup2':
-            return left.split()[4].replace('\\040', ' ')
-    raise SystemExit('filters.py: no cgroup2 mount in /proc/self/mountinfo')
-
-
 class Tracer:
     def __init__(self, loader, config, work):
         self.out, self.err = os.path.join(work, 'out'), os.path.join(work, 'err')
@@ -218,16 +203,14 @@ def main():
     ap.add_argument('storm')
     ap.add_argument('noop')
     a = ap.parse_args()
-    if os.geteuid() != 0:
-        print('SKIP: needs root (loads BPF programs)')
+    if not hostcheck.is_root():
         return 77
     with tempfile.TemporaryDirectory(prefix='hf') as work:
         os.chmod(work, 0o755)
         exclusions(a.loader, a.storm, a.noop, work)
         fifo(a.loader, a.noop, work)
         slow(a.loader, a.noop, work)
-    print(f'{failures} failed')
-    return 1 if failures else 0
+    return hostcheck.verdict()
 
 
 if __name__ == '__main__':

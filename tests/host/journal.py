@@ -21,19 +21,11 @@ import sys
 import tempfile
 import time
 
+import hostcheck
+from hostcheck import check
 from journald import Journald, entries, field
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-failures = 0
-
-
-def check(what, cond, detail=''):
-    global failures
-    print(f'{"ok" if cond else "FAIL"} {what}{"" if cond or not detail else ": " + detail}', flush=True)
-    failures += not cond
-    return cond
-
-
 def message_ids():
     """The MESSAGE_ID of each kind of line: loader/say.c's table, the one place they are."""
     text = open(os.path.join(HERE, '..', '..', 'loader', 'say.c')).read()
@@ -173,8 +165,7 @@ def main():
     ap.add_argument('-n', type=int, default=5000, help='storm execs (journald\'s default rate limit is '
                     '10,000 in 30 s per unit: stay below it, this tracer runs in no unit of its own)')
     a = ap.parse_args()
-    if os.geteuid() != 0:
-        print('SKIP: needs root (loads BPF programs, starts systemd-journald)')
+    if not hostcheck.is_root('loads BPF programs, starts systemd-journald'):
         return 77
     if not os.path.exists('/lib/systemd/systemd-journald') and not os.path.exists('/run/systemd/journal/socket'):
         print('SKIP: no systemd-journald (Debian package systemd)')
@@ -184,8 +175,7 @@ def main():
         kinds(a.loader, a.exec_kinds, a.noop, work)
         storm(a.loader, a.storm, a.noop, a.n, work)
         j.flush()
-    print(f'{failures} failed')
-    return 1 if failures else 0
+    return hostcheck.verdict()
 
 
 if __name__ == '__main__':

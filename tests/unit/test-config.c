@@ -66,26 +66,40 @@ static void bad(const char *text, const char *want)
 	tap_streq(err, want, "  exact message");
 }
 
+/* The change a reload from @a to @b would make, in @d; -1 (and a failed test) if either does not parse. */
+static int diff_of(const char *a, const char *b, struct hbc_config_diff *d, const char *what)
+{
+	struct hbc_config x, y;
+	char err[256] = "";
+
+	if (parse(a, &x, err, sizeof(err))) {
+		tap_ok(0, what);
+		return -1;
+	}
+	if (parse(b, &y, err, sizeof(err))) {
+		hbc_config_free(&x);
+		tap_ok(0, what);
+		return -1;
+	}
+	hbc_config_diff(&x, &y, d);
+	hbc_config_free(&x);
+	hbc_config_free(&y);
+	return 0;
+}
+
 /* What a reload from @a to @b would change. */
 static void diff(const char *a, const char *b, size_t added, size_t removed, size_t changed,
 		 const char *what)
 {
-	struct hbc_config x, y;
 	struct hbc_config_diff d;
-	char err[256] = "";
 
-	if (parse(a, &x, err, sizeof(err)) || parse(b, &y, err, sizeof(err))) {
-		tap_ok(0, what);
+	if (diff_of(a, b, &d, what))
 		return;
-	}
-	hbc_config_diff(&x, &y, &d);
 	tap_ok(d.added == added && d.removed == removed && d.changed == changed &&
 	       hbc_config_diff_empty(&d) == (!added && !removed && !changed), what);
 	if (d.added != added || d.removed != removed || d.changed != changed)
 		fprintf(stderr, "# got %zu added, %zu removed, %zu changed\n", d.added, d.removed,
 			d.changed);
-	hbc_config_free(&x);
-	hbc_config_free(&y);
 }
 
 static void excludes(void)
@@ -178,18 +192,11 @@ static void diffs(void)
 /* What a reload from @a to @b does to the exclusions. */
 static void exclude_diff(const char *a, const char *b, size_t excluded, size_t included, const char *what)
 {
-	struct hbc_config x, y;
 	struct hbc_config_diff d;
-	char err[256] = "";
 
-	if (parse(a, &x, err, sizeof(err)) || parse(b, &y, err, sizeof(err))) {
-		tap_ok(0, what);
+	if (diff_of(a, b, &d, what))
 		return;
-	}
-	hbc_config_diff(&x, &y, &d);
 	tap_ok(d.excluded == excluded && d.included == included && !hbc_config_diff_empty(&d), what);
-	hbc_config_free(&x);
-	hbc_config_free(&y);
 }
 
 int main(void)
