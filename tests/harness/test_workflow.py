@@ -29,16 +29,15 @@ def steps(doc):
 
 
 class Reader(unittest.TestCase):
-    def test_subset(self):
+    def test_strings(self):
         doc = workflow.parse('a: 1\nb:\n  - x\n  - k: v\n    l: [p, q]\nc: |\n  one\n  two\nd: >-\n  f\n  g\n'
                              'e: "q # not a comment"  # a comment\n')
         self.assertEqual(doc, {'a': '1', 'b': ['x', {'k': 'v', 'l': ['p', 'q']}], 'c': 'one\ntwo\n',
                                'd': 'f g', 'e': 'q # not a comment'})
 
-    def test_outside_the_subset_is_an_error(self):
-        for text, why in [('a: &x 1\n', "'&'"), ('a: {b: 1}\n', "'{'"), ('a: 1\na: 2\n', 'twice'),
-                          ('a:\n\t- x\n', 'tab'), ('a: "open\n', 'unterminated')]:
-            with self.assertRaisesRegex(ConfigError, why):
+    def test_not_yaml_is_an_error(self):
+        for text in ('a:\n\t- x\n', 'a: "open\n', 'a: [b\n'):
+            with self.assertRaisesRegex(ConfigError, r'^t\.yml: not YAML'):
                 workflow.parse(text, 't.yml')
 
     def test_expressions(self):

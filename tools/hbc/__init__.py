@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-"""The host tooling of hello-buffer-config, one package (standard library only), its
+"""The host tooling of hello-buffer-config, one package (the standard library and Debian's
+python3-yaml), its
 modules in pipeline order:
 
   errors     one exception type per failure domain
@@ -12,8 +13,10 @@ modules in pipeline order:
   minbtf     the minimal BTFs the loader embeds for kernels without BTF
   pinfile    pin files: rows, verified downloads, refresh, add
   vm         the QEMU VM matrix, in parts (hbc/vm/__init__.py)
-  workflow   the hosted-CI workflow file: a YAML-subset reader, its expressions
-  rehearsal  that workflow's jobs run here, in fresh Debian roots
+  staticlibs what a static loader links in (the sysroot pins' .a packages) and their notices
+  workflow   the hosted-CI workflow file (read with python3-yaml), its expressions
+  jobroot    where one of its jobs runs: a fresh minbase root of its container's suite
+  rehearsal  that workflow's jobs run here, step by step, with the actions they use mapped
 
 The commands live beside the package, in tools/ (vm-test.py, pins.py, vmlinux.py,
 rehearse.py; ci/ links to them), so that Python finds it without a path edit; tests and

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 """One exception type per failure domain. Every message says what failed and what to do
-about it; the command-line tools print it and exit 2 (bad input) or 1 (the rest)."""
+about it; the command-line tools print it and exit non-zero: vm-test.py 2 (no VM ran, and its
+"vm: 0 passed, 1 failed" line), the others 1."""
 
 
 class HbcError(Exception):

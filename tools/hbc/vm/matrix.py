@@ -15,7 +15,6 @@ class Entry:
     row: dict                       # the arch table row
     suite: str
     pin: debian.Pin = None          # None: no kernel pinned for this architecture
-    origin: str = 'pinned'          # pinned (pins.txt) or archive (--kernel)
 
     @property
     def label(self):
@@ -70,7 +69,7 @@ def kernel_entry(table, wanted, spec, suite, pins=KERNEL_PINS):
             say(f'--kernel {spec}: {pkg} is a meta package; using the current {image}')
         pin = apt.pins([(image, ver if image == pkg else None)])[0]
         say(f'kernel from --kernel {spec}: {s}/{pin.arch} {pin.package} {pin.version} sha256 {pin.sha256}')
-        return Entry(row, s, pin, 'archive')
+        return Entry(row, s, pin)
     raise debian.ArchiveError(f'--kernel {spec}: no {pkg} for {row["debarch"]} in: '
                               f'{suite or conf("kernel-search-suites")}')
 
