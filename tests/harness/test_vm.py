@@ -3,16 +3,17 @@
 """The VM runner's parts (tools/hbc/vm/), each alone, in seconds and without a real guest:
 golden console logs to verdicts (the parser called directly), the matrix from a pin file
 given to it, the KVM decision and one QEMU run with a fake QEMU that hangs under KVM as a
-broken nested /dev/kvm does."""
+broken nested /dev/kvm does; the overlay of a resolved entry assembled from stand-ins."""
 import os
 import shutil
 import stat
+import subprocess
 import tempfile
 import textwrap
 import unittest
 
 from hbc import arches, debian  # PYTHONPATH=tools (tests/meson.build)
-from hbc.vm import accel, matrix, qemu, runner, verdict
+from hbc.vm import accel, matrix, overlay, qemu, resolve, runner, verdict
 from hbc.vm.config import StageError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -177,6 +178,42 @@ class Kvm(unittest.TestCase):
         self.assertEqual((res.result, res.attach), ('PASS', 'tracepoint'))
         self.assertIn('restarted under tcg', ' '.join(res.notes))
         self.assertIs(r.accel.kvm, False)
+
+
+class Overlay(unittest.TestCase):
+    """The initramfs of one resolved entry, assembled without the archive: the packages
+    ci/build.sh wrote (PKGDIR), stand-ins for the root and the BTF files."""
+
+    @unittest.skipUnless(os.path.isdir(os.environ.get('PKGDIR', '/nonexistent') + '/apt'),
+                         'PKGDIR (build/packages of ci/build.sh) not given')
+    def test_assembled_from_the_resolved_value(self):
+        pkgdir = os.environ['PKGDIR']
+        row = next(r for r in arches.rows() if r['name'] == 'x86')
+        pin = debian.Pin('bookworm', 'amd64', 'linux-image-6.1.0-50-amd64', '6.1.176-1', '0' * 64, '')
+        entry = matrix.Entry(row, 'bookworm', pin)
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in ('root.cpio.zst', 'own.btf', 'other.btf'):
+                write(os.path.join(tmp, name), f'stand-in {name}\n')
+            deb, prev = overlay.packages(pkgdir, row)
+            res = resolve.Resolved(entry, deb, prev, tmp, resolve.Btf('embedded', f'{tmp}/own.btf', f'{tmp}/other.btf'),
+                                   f'{tmp}/root.cpio.zst', 'trixie', [])
+            work = os.path.join(tmp, 'work')
+            os.mkdir(work)
+            nonce = overlay.initramfs(res, pkgdir, work, 600)
+            with open(f'{work}/initrd.gz', 'rb') as f:
+                data = f.read()
+            self.assertTrue(data.startswith(b'stand-in root.cpio.zst\n'), 'the root comes first, as it is')
+            listing = subprocess.run(['bsdtar', '-tf', '-'], input=data[len('stand-in root.cpio.zst\n'):],
+                                     capture_output=True, check=True).stdout.decode().split()
+            for want in ('./hbc/env', './hbc/test.sh', './hbc/kernel.btf', './hbc/other.btf', './hbc/repo',
+                         './hbc/tools/exec-kinds', './etc/systemd/system/hbc-test.service'):
+                self.assertIn(want, listing)
+            env = subprocess.run(['bsdtar', '-xOf', '-', './hbc/env'], input=data[len('stand-in root.cpio.zst\n'):],
+                                 capture_output=True, check=True).stdout.decode()
+            self.assertIn(f'HBC_NONCE={nonce}\n', env)
+            self.assertIn('HBC_BTF=embedded\n', env)
+            self.assertIn('HBC_AUTOPKGTEST=0\n', env)
+            self.assertEqual(res.notes, ['guest root: trixie (none pinned for bookworm)'])
 
 
 if __name__ == '__main__':

@@ -132,9 +132,10 @@ def _extract(deb, dest):
     raise ArchiveError(f'no kernel image ({", ".join(IMAGES)}) in {deb}')
 
 
-def prepare(deb):
-    """The directory with 'vmlinuz' (bootable by QEMU's -kernel), 'release', maybe 'config'."""
-    sha = sha256(deb)
+def prepare(deb, sha=None):
+    """The directory with 'vmlinuz' (bootable by QEMU's -kernel), 'release', maybe 'config'.
+    SHA: DEB's SHA-256 where the caller has verified it (pinfile.fetch), else computed."""
+    sha = sha or sha256(deb)
     out = cache('kernels', sha)
     with locked('kernels', '.lock'):
         if not os.path.exists(os.path.join(out, 'release')):
@@ -202,24 +203,25 @@ def dwarf_btf(pin, out):
     return f'{DWARF_HOW}{pahole} -J from the DWARF of {dbg.package} {dbg.version} (sha256 {dbg.sha256})'
 
 
-def carries_btf(deb):
+def carries_btf(deb, sha=None):
     """Whether DEB's kernel image has BTF of its own (else btf() needs its pin, for DWARF)."""
-    return find_btf(open(os.path.join(prepare(deb), 'vmlinuz'), 'rb').read()) is not None
+    return find_btf(open(os.path.join(prepare(deb, sha), 'vmlinuz'), 'rb').read()) is not None
 
 
-def btf(deb, pin=None):
+def btf(deb, pin=None, sha=None):
     """The path of the BTF of DEB's kernel (cache/btf/<sha>.btf), made once: cut out of
-    the image, or (given its PIN) generated from the DWARF of its -dbg package."""
-    sha = sha256(deb)
+    the image, or (given its PIN) generated from the DWARF of its -dbg package. SHA: as
+    for prepare()."""
+    sha = sha or sha256(deb)
     path = cache('btf', f'{sha}.btf')
     with locked('btf', '.lock'):
         if not os.path.exists(path):
-            _btf(deb, pin, path)
+            _btf(deb, pin, path, sha)
     return path
 
 
-def _btf(deb, pin, path):
-    found = find_btf(open(os.path.join(prepare(deb), 'vmlinuz'), 'rb').read())
+def _btf(deb, pin, path, sha):
+    found = find_btf(open(os.path.join(prepare(deb, sha), 'vmlinuz'), 'rb').read())
     if found:
         with open(path + '.tmp', 'wb') as f:
             f.write(found[0])

@@ -7,13 +7,9 @@ import re
 import secrets
 import shutil
 import subprocess
-from collections import namedtuple
-
-from .. import TOP, arches, btfindex, kimage, minbtf, pinfile
-from . import roots
-from ..errors import ConfigError
+from .. import TOP
 from ..proc import run
-from .config import KERNEL_PINS, StageError
+from .config import StageError
 
 # Units of a guest's boot that the test needs not and TCG makes slow (a one-CPU guest
 # boots ~40 % sooner without them): module loading (the guest has no modules), first-boot
@@ -44,51 +40,21 @@ def packages(pkgdir, row):
     return found
 
 
-def btf_kind(entry, index):
-    """"kernel" if ENTRY's kernel has BTF of its own, "embedded" if the loader carries a
-    minimal BTF for it (INDEX: btfindex.by_package of vmlinux/*/min-btf/). A kernel outside
-    the corpus (a --kernel from the archive today) is looked at: with BTF it is "kernel";
-    without, an error."""
-    if entry.pin.sha256 in index:
-        return index[entry.pin.sha256].btf
-    if kimage.carries_btf(pinfile.fetch([entry.pin], KERNEL_PINS)[0]):
-        return 'kernel'
-    raise ConfigError(f'{entry.pin.package} {entry.pin.version} has no BTF and is not in vmlinux/corpus.txt, '
-                      f'so the loader carries none for it: add it with ci/pins.py add vmlinux/corpus.txt, '
-                      f'then run ci/vmlinux.py min-btf {entry.row["name"]}')
-
-
-BtfFiles = namedtuple('BtfFiles', 'kind own other')
-
-
-def btf_files(entry):
-    """Where this kernel's BTF comes from (btf_kind) and, for the guest's --btf checks, its
-    BTF (cut from its package, or the minimal one the loader embeds for it) and another
-    architecture's kernel BTF."""
-    index = btfindex.by_package(minbtf.directory(r) for r in arches.rows())
-    kind = btf_kind(entry, index)
-    if kind == 'embedded':
-        own = index[entry.pin.sha256].path
-    else:
-        own = kimage.btf(pinfile.fetch([entry.pin], KERNEL_PINS)[0])
-    other = next(p for p in pinfile.read_pins(KERNEL_PINS)[0]
-                 if p.arch != entry.pin.arch and p.sha256 in index and index[p.sha256].btf == 'kernel')
-    return BtfFiles(kind, own, kimage.btf(pinfile.fetch([other], KERNEL_PINS)[0]))
-
-
-def guest_env(entry, kind, deb, prev, nonce, test_timeout):
+def guest_env(res, nonce, test_timeout):
     """/hbc/env: what tests/vm/guest.sh reads (its header lists the same names)."""
     field = lambda d, f: run(['dpkg-deb', '-f', d, f]).strip()
-    _, pins = roots.root_rows(entry)
-    return {'HBC_AUTOPKGTEST': int(any(p.package == 'autopkgtest' for p in pins)), 'HBC_NONCE': nonce, 'HBC_PKG': field(deb, 'Package'), 'HBC_OBJECT': entry.row['name'],
-            'HBC_MACHINES': entry.row['machines'], 'HBC_BTF': kind, 'HBC_VERSION': field(deb, 'Version'),
-            'HBC_PREVIOUS': field(prev, 'Version'), 'HBC_STEP_TIMEOUT': test_timeout // 3,
+    row = res.entry.row
+    return {'HBC_AUTOPKGTEST': int(any(p.package == 'autopkgtest' for p in res.root_pins)), 'HBC_NONCE': nonce,
+            'HBC_PKG': field(res.deb, 'Package'), 'HBC_OBJECT': row['name'],
+            'HBC_MACHINES': row['machines'], 'HBC_BTF': res.btf.kind, 'HBC_VERSION': field(res.deb, 'Version'),
+            'HBC_PREVIOUS': field(res.prev, 'Version'), 'HBC_STEP_TIMEOUT': test_timeout // 3,
             'HBC_GUEST_TIMEOUT': test_timeout - 10}
 
 
-def initramfs(entry, pkgdir, work, root_path, btfs, test_timeout):
-    """WORK/initrd.gz: the shared root plus this run's overlay. Returns the run's nonce."""
-    deb, prev = packages(pkgdir, entry.row)
+def initramfs(res, pkgdir, work, test_timeout):
+    """WORK/initrd.gz: the shared root plus this run's overlay, from RES (resolve.Resolved)
+    and the repositories beside its packages in PKGDIR. Returns the run's nonce."""
+    entry = res.entry
     nonce = os.environ.get('HBC_VM_NONCE') or secrets.token_hex(8)
     top, units = f'{work}/overlay', f'{work}/overlay/etc/systemd/system'
     os.makedirs(f'{units}/multi-user.target.wants')
@@ -100,15 +66,15 @@ def initramfs(entry, pkgdir, work, root_path, btfs, test_timeout):
     if not os.path.isdir(tools):
         raise StageError('package', f'no {tools} (the guest test tools: run ci/build.sh)')
     shutil.copytree(tools, f'{top}/hbc/tools')
-    shutil.copy(btfs.own, f'{top}/hbc/kernel.btf')
-    shutil.copy(btfs.other, f'{top}/hbc/other.btf')
+    shutil.copy(res.btf.own, f'{top}/hbc/kernel.btf')
+    shutil.copy(res.btf.other, f'{top}/hbc/other.btf')
     test = os.path.join(TOP, os.environ.get('HBC_VM_GUEST_TEST') or 'tests/vm/guest.sh')
     shutil.copy(test, f'{top}/hbc/test.sh')
     for src, dst in GUEST_FILES:
         shutil.copy(os.path.join(TOP, src), f'{top}/{dst}')
     shutil.copy(os.path.join(TOP, 'tests/vm/hbc-test.service'), f'{units}/hbc-test.service')
     with open(f'{top}/hbc/env', 'w') as f:
-        f.write(''.join(f'{k}={v}\n' for k, v in guest_env(entry, btfs.kind, deb, prev, nonce, test_timeout).items()))
+        f.write(''.join(f'{k}={v}\n' for k, v in guest_env(res, nonce, test_timeout).items()))
     os.symlink('../hbc-test.service', f'{units}/multi-user.target.wants/hbc-test.service')
     for masked in MASKED:
         os.symlink('/dev/null', f'{units}/{masked}')
@@ -117,7 +83,7 @@ def initramfs(entry, pkgdir, work, root_path, btfs, test_timeout):
         os.symlink('/dev/null', f'{top}/etc/systemd/system-generators/systemd-{gen}-generator')
     # the root is zstd, the overlay gzip: the kernel takes concatenated cpio archives of
     # either; the file is named initrd.gz for QEMU's sake only
-    shutil.copyfile(root_path, f'{work}/initrd.gz')
+    shutil.copyfile(res.root_path, f'{work}/initrd.gz')
     with open(f'{work}/initrd.gz', 'ab') as out:
         subprocess.run(f'bsdtar --format newc --uid 0 --gid 0 -cf - -C {top} . | gzip -n -1', shell=True,
                        stdout=out, check=True)

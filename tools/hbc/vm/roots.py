@@ -62,7 +62,8 @@ def build_root(suite, arch, pins, out):
 
 
 def root(entry):
-    """(path of the .cpio.zst, suite) of ENTRY's guest root, built once per pins and builder."""
+    """(path of the .cpio.zst, suite, pins) of ENTRY's guest root, built once per pins and
+    builder."""
     suite, pins = root_rows(entry)
     arch = entry.row['debarch']
     key = hashlib.sha256(repr((pins, PRUNE, inspect.getsource(build_root))).encode()).hexdigest()[:16]
@@ -81,4 +82,4 @@ def root(entry):
                 if old != path and time.time() - os.path.getmtime(old) > 7 * 86400:
                     os.unlink(old)  # other pins' roots, unused for a week (other checkouts may share)
     os.utime(path)
-    return path, suite
+    return path, suite, pins

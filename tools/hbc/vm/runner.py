@@ -11,12 +11,12 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-from .. import TOP, kimage, pinfile
-from ..errors import HbcError, ToolError
+from .. import TOP
+from ..errors import ToolError
 from ..proc import cache, run
-from . import overlay, qemu, roots
+from . import overlay, qemu, resolve
 from .accel import Accel
-from .config import KERNEL_PINS, StageError, conf, say
+from .config import StageError, conf, say
 from .verdict import parse
 
 
@@ -58,18 +58,10 @@ def ensure_tools(entries):
 
 
 def prepare(entry, pkgdir, work, limits):
-    """(kernel dir, nonce, notes) for ENTRY, its initramfs in WORK; StageError naming the stage."""
-    if not entry.pin:
-        raise StageError('kernel', entry.missing_kernel())
-    overlay.packages(pkgdir, entry.row)
-    try:
-        kdir = kimage.prepare(pinfile.fetch([entry.pin], KERNEL_PINS)[0])
-        btfs = overlay.btf_files(entry)
-    except (HbcError, subprocess.CalledProcessError) as e:
-        raise StageError('kernel', f'{entry.pin.package} {entry.pin.version}: {e}') from None
-    root_path, root_suite = roots.root(entry)
-    notes = [f'guest root: {root_suite} (none pinned for {entry.suite})'] if root_suite != entry.suite else []
-    return kdir, overlay.initramfs(entry, pkgdir, work, root_path, btfs, limits.test), notes
+    """(kernel dir, nonce, notes) for ENTRY: resolved once, its initramfs in WORK;
+    StageError naming the stage."""
+    res = resolve.resolve(entry, pkgdir)
+    return res.kdir, overlay.initramfs(res, pkgdir, work, limits.test), res.notes
 
 
 class Runner:
