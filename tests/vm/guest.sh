@@ -337,9 +337,10 @@ rm -rf /var/tmp/remote && mkdir -p /var/tmp/remote
 /lib/systemd/systemd-journal-remote --listen-http=127.0.0.1:19532 --split-mode=none \
 	--output=/var/tmp/remote/remote.journal >"$W/remote.log" 2>&1 &
 remote=$!
-mkdir -p /var/tmp/hbc-f && cp /hbc/tools/noop "$odd"
-setpriv --reuid=1000 --regid=1000 --clear-groups "$odd" fwd
-wait_for 30 $$ test -n "$(jfield HBC_PID HBC_PATH="$odd" HBC_UID=1000)"
+fwd=$(printf '/var/tmp/hbc-f/fwd\nline \377\376')
+mkdir -p /var/tmp/hbc-f && cp /hbc/tools/noop "$fwd"
+setpriv --reuid=1000 --regid=1000 --clear-groups "$fwd" fwd
+wait_for 30 $$ test -n "$(jfield HBC_PID HBC_PATH="$fwd" HBC_UID=1000 HBC_RESULT=0)"
 sleep 1
 timeout "$T" /lib/systemd/systemd-journal-upload --url=http://127.0.0.1:19532 --follow=no \
 	--after-cursor="$cursor" >"$W/upload.log" 2>&1
@@ -347,11 +348,13 @@ rc=$?
 show "$W/upload.log" upload
 expect "systemd-journal-upload --url=http://127.0.0.1:19532 --follow=no: exit $rc" test $rc = 0
 remote_field() { journalctl -q --no-pager -o cat --file=/var/tmp/remote/remote.journal --output-fields="$1" "${@:2}"; }
-expect "systemd-journal-remote has the record, queried there by field: HBC_ARGV of HBC_UID=1000 HBC_PATH=<exact bytes>: $(remote_field HBC_ARGC HBC_UID=1000 HBC_PATH="$odd") arguments" \
-	test "$(remote_field HBC_ARGC HBC_UID=1000 HBC_PATH="$odd")" = 2
+expect "systemd-journal-remote has the record, queried there by field: HBC_ARGC of HBC_UID=1000 HBC_RESULT=0 HBC_PATH=<exact bytes>: $(remote_field HBC_ARGC HBC_UID=1000 HBC_RESULT=0 HBC_PATH="$fwd") arguments" \
+	test "$(remote_field HBC_ARGC HBC_UID=1000 HBC_RESULT=0 HBC_PATH="$fwd")" = 2
 expect "... with the same fields as the local journal (HBC_PID, HBC_TIME, HBC_CGROUP, MESSAGE)" \
-	test "$(remote_field HBC_PID HBC_PATH="$odd"; remote_field HBC_TIME HBC_PATH="$odd"; remote_field HBC_CGROUP HBC_PATH="$odd"; remote_field MESSAGE HBC_PATH="$odd")" = \
-	"$(jfield HBC_PID HBC_PATH="$odd" HBC_UID=1000; jfield HBC_TIME HBC_PATH="$odd" HBC_UID=1000; jfield HBC_CGROUP HBC_PATH="$odd" HBC_UID=1000; jfield MESSAGE HBC_PATH="$odd" HBC_UID=1000)"
+	test "$(remote_field HBC_PID HBC_PATH="$fwd"; remote_field HBC_TIME HBC_PATH="$fwd"; remote_field HBC_CGROUP HBC_PATH="$fwd"; remote_field MESSAGE HBC_PATH="$fwd")" = \
+	"$(jfield HBC_PID HBC_PATH="$fwd" HBC_UID=1000; jfield HBC_TIME HBC_PATH="$fwd" HBC_UID=1000; jfield HBC_CGROUP HBC_PATH="$fwd" HBC_UID=1000; jfield MESSAGE HBC_PATH="$fwd" HBC_UID=1000)"
+journalctl -q --no-pager --file=/var/tmp/remote/remote.journal -o verbose HBC_PATH="$fwd" >"$W/remote-entry.txt" 2>&1 # the transcript
+show "$W/remote-entry.txt" "remote entry"
 kill "$remote" 2>/dev/null
 wait "$remote" 2>/dev/null
 show "$W/remote.log" remote
