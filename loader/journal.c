@@ -132,20 +132,37 @@ void hbc_jentry_free(struct hbc_jentry *e)
 	memset(e, 0, sizeof(*e));
 }
 
+/* 0 if a datagram socket can connect to @path (someone listens there), else -errno. */
+static int reachable(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, err = 0;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	strcpy(sa.sun_path, path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 int hbc_journal_open(struct hbc_journal *j, const char *path)
 {
 	int size = SNDBUF_BYTES;
-	struct stat st;
+	int err;
 
 	memset(j, 0, sizeof(*j));
 	j->path = path;
 	j->fd = -1;
-	if (stat(path, &st) || !S_ISSOCK(st.st_mode)) {
-		int err = errno ? errno : ENOTSOCK;
-
+	err = reachable(path);
+	if (err) {	/* no socket, or a stale one nobody reads */
 		fprintf(stderr, PROG ": --journal: %s: %s: is systemd-journald running?\n", path,
-			strerror(err));
-		return -err;
+			strerror(-err));
+		return err;
 	}
 	j->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (j->fd < 0) {

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "hbc.h"
@@ -259,59 +258,12 @@ static void print_version(void)
 	}
 }
 
-static const struct hbc_object *object_for_this_machine(void)
-{
-	const struct hbc_object *o;
-	struct utsname u;
-	char carried[256];
 
-	if (uname(&u)) {
-		fprintf(stderr, PROG ": uname: %s\n", strerror(errno));
-		return NULL;
-	}
-	o = hbc_object_for_machine(u.machine);
-	if (!o) {
-		hbc_objects_machines(carried, sizeof(carried));
-		fprintf(stderr, PROG ": unsupported architecture '%s'; this build carries: %s\n",
-			u.machine, carried);
-	}
-	return o;
-}
-
-/*
- * Where records and status lines go: --json or --journal as given, else the journal when
- * systemd connected stdout to it (JOURNAL_STREAM), else text; said. 0, or -errno when
- * --journal cannot reach journald.
- */
-static int choose_output(struct options *o, struct hbc_journal *j)
-{
-	bool stream = hbc_journal_stream_is_stdout();
-	int err;
-
-	if (o->output_given && o->run.output != HBC_OUT_JOURNAL)
-		return 0;
-	if (!o->output_given && !stream)
-		return 0;
-	err = hbc_journal_open(j, HBC_JOURNAL_SOCKET);
-	if (err && o->output_given)
-		return err;
-	if (err) {
-		fprintf(stderr, "output: text: JOURNAL_STREAM names stdout, but the journal's socket "
-			"cannot be used (above)\n");
-		return 0;
-	}
-	o->run.output = HBC_OUT_JOURNAL;
-	o->run.journal = j;
-	hbc_say_to(j);
-	hbc_say(HBC_SAY_OUTPUT, NULL, "output: journal, native entries on %s (%s)", HBC_JOURNAL_SOCKET,
-		o->output_given ? "--journal" : "JOURNAL_STREAM names stdout");
-	return 0;
-}
 
 /* --check-btf: the object of --arch (or this machine's) against a BTF file. */
 static int check_btf(const struct options *o)
 {
-	const struct hbc_object *obj = o->arch ? hbc_object_for(o->arch) : object_for_this_machine();
+	const struct hbc_object *obj = o->arch ? hbc_object_for(o->arch) : hbc_object_for_this_machine();
 	char carried[256];
 
 	if (!obj && o->arch) {
@@ -356,7 +308,7 @@ int main(int argc, char **argv)
 	/* from here on a SIGHUP asks for a reload (its default would kill us) */
 	if (hbc_reload_signals())
 		return 1;
-	obj = object_for_this_machine();
+	obj = hbc_object_for_this_machine();
 	if (!obj)
 		return EXIT_USAGE;
 	reload.path = o.config;
@@ -375,7 +327,7 @@ int main(int argc, char **argv)
 		ret = 1;
 		goto out;
 	}
-	ret = choose_output(&o, &journal);
+	ret = hbc_run_output(&o.run, o.output_given, &journal);
 	if (ret) {
 		ret = 1;
 		goto out;

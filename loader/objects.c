@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include "hbc.h"
 #include "objects.h"
 
 const struct hbc_object *hbc_object_for_machine(const char *machine)
@@ -46,4 +49,23 @@ void hbc_objects_machines(char *buf, size_t len)
 			used += (size_t)n;
 		}
 	}
+}
+
+const struct hbc_object *hbc_object_for_this_machine(void)
+{
+	const struct hbc_object *o;
+	struct utsname u;
+	char carried[256];
+
+	if (uname(&u)) {
+		fprintf(stderr, PROG ": uname: %s\n", strerror(errno));
+		return NULL;
+	}
+	o = hbc_object_for_machine(u.machine);
+	if (!o) {
+		hbc_objects_machines(carried, sizeof(carried));
+		fprintf(stderr, PROG ": unsupported architecture '%s'; this build carries: %s\n",
+			u.machine, carried);
+	}
+	return o;
 }

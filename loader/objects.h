@@ -53,6 +53,10 @@ extern const size_t hbc_objects_count;
 /* The object built for @machine (a uname -m value), or NULL. */
 const struct hbc_object *hbc_object_for_machine(const char *machine);
 
+/* The object for the machine we run on (uname -m), or NULL after saying which machines
+ * this build carries. */
+const struct hbc_object *hbc_object_for_this_machine(void);
+
 /* The object named @key (arch table name) or built for @key (a uname -m value), or NULL. */
 const struct hbc_object *hbc_object_for(const char *key);
 

@@ -391,3 +391,29 @@ out:
 	free(s.line_buf);
 	return err;
 }
+
+/* run.h: the output from the command line and the environment. */
+int hbc_run_output(struct hbc_run_opts *o, bool given, struct hbc_journal *j)
+{
+	bool stream = hbc_journal_stream_is_stdout();
+	int err;
+
+	if (given && o->output != HBC_OUT_JOURNAL)
+		return 0;
+	if (!given && !stream)
+		return 0;
+	err = hbc_journal_open(j, HBC_JOURNAL_SOCKET);
+	if (err && given)
+		return err;
+	if (err) {
+		fprintf(stderr, "output: text: JOURNAL_STREAM names stdout, but the journal's socket "
+			"cannot be used (above)\n");
+		return 0;
+	}
+	o->output = HBC_OUT_JOURNAL;
+	o->journal = j;
+	hbc_say_to(j);
+	hbc_say(HBC_SAY_OUTPUT, NULL, "output: journal, native entries on %s (%s)", HBC_JOURNAL_SOCKET,
+		given ? "--journal" : "JOURNAL_STREAM names stdout");
+	return 0;
+}

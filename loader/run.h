@@ -35,6 +35,14 @@ struct hbc_run_opts {
 };
 
 /*
+ * Where records and status lines go (@o->output, @o->journal): --json or --journal as
+ * given (@given), else the journal when systemd connected stdout to it (JOURNAL_STREAM),
+ * else text; said. @j is opened when the journal is chosen. 0, or -errno when --journal
+ * cannot reach journald.
+ */
+int hbc_run_output(struct hbc_run_opts *o, bool given, struct hbc_journal *j);
+
+/*
  * Run @obj relocated against @btf with @o; @reload holds the config in force (and its
  * path for SIGHUP), @notify the sd_notify socket. SIGINT and SIGTERM stop the trace.
  * Returns 0, or -errno after saying what failed on stderr.
