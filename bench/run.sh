@@ -109,10 +109,14 @@ cp "$bin/noop" "$probe"
 tracer_pid=
 follower_pid=
 journald_pid=
+journald_dirs=()
 build_tmp=
 cleanup() {
 	[[ -z $follower_pid ]] || kill "$follower_pid" 2>/dev/null || true
-	[[ -z $journald_pid ]] || kill "$journald_pid" 2>/dev/null || true
+	if [[ -n $journald_pid ]]; then	# the private journald, and what it made
+		kill "$journald_pid" 2>/dev/null && wait "$journald_pid" 2>/dev/null || true
+		((${#journald_dirs[@]} == 0)) || rm -rf "${journald_dirs[@]}"
+	fi
 	if [[ -n $tracer_pid ]]; then
 		kill -KILL "$tracer_pid" 2>/dev/null || true
 		wait "$tracer_pid" 2>/dev/null || true
@@ -155,13 +159,16 @@ tool_marker() {
 tool_available() {
 	case $1 in
 	hbc | hbc-noargs | hbc-excluded) [[ -x $hbc ]] ;;
-	hbc-journal) [[ -x $hbc && -S /run/systemd/journal/socket ]] ;;
+	hbc-journal) [[ -x $hbc ]] && journald_listens ;;
 	execsnoop) [[ -n $execsnoop_bin && -x $execsnoop_bin ]] ;;
 	bpftrace) command -v bpftrace >/dev/null ;;
 	esac
 }
 # hbc-journal needs a journald: the machine's own, else a private one for this run
-if [[ " $tools " == *" hbc-journal "* && ! -S /run/systemd/journal/socket && -x /lib/systemd/systemd-journald ]]; then
+journald_listens() { python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+sys.exit(s.connect_ex("/run/systemd/journal/socket") != 0)'; }
+if [[ " $tools " == *" hbc-journal "* ]] && ! journald_listens && [[ -x /lib/systemd/systemd-journald ]]; then
+	for d in /run/systemd/journal /run/log/journal; do [[ -e $d ]] || journald_dirs+=("$d"); done
 	/lib/systemd/systemd-journald >/dev/null 2>&1 &
 	journald_pid=$!
 	for ((i = 0; i < 50; i++)); do [[ -S /run/systemd/journal/socket ]] && break; sleep 0.1; done

@@ -1,16 +1,30 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-"""A systemd-journald for the host tests: the machine's own when one runs, else a private
+"""A systemd-journald for the host tests: the machine's own when one reads its socket, else a private
 one started here (systemd-journald runs as root without systemd as PID 1: it makes
 /run/systemd/journal/ and a runtime journal in /run/log/journal/), stopped and cleaned up
 after; and the journal read back with journalctl -o json."""
 import json
 import os
 import shutil
+import socket
 import subprocess
+import sys
 import time
 
 SOCKET = '/run/systemd/journal/socket'
 JOURNALD = '/lib/systemd/systemd-journald'
+
+
+def listening(path=None):
+    """Whether a journald reads PATH (a socket file left by one that exited is no journald)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        s.connect(path or SOCKET)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
 
 
 class Journald:
@@ -19,8 +33,10 @@ class Journald:
         self.made = []
 
     def __enter__(self):
-        if os.path.exists(SOCKET):
+        if listening():
             return self
+        if os.path.exists(SOCKET):
+            print(f'journald.py: {SOCKET} is left from a journald that exited: starting one', file=sys.stderr)
         for d in ('/run/systemd/journal', '/run/log/journal'):
             if not os.path.exists(d):
                 self.made.append(d)

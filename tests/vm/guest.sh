@@ -7,7 +7,8 @@
 # HBC_OBJECT (arch table name), HBC_MACHINES (its uname -m values), HBC_BTF (where this
 # kernel's BTF comes from), HBC_VERSION and HBC_PREVIOUS (the package versions of the repositories
 # /hbc/repo and /hbc/repo-prev), HBC_STEP_TIMEOUT (seconds per step), HBC_GUEST_TIMEOUT
-# (for the whole test: run.sh), HBC_AUTOPKGTEST (1: the root has autopkgtest).
+# (for the whole test: run.sh), HBC_AUTOPKGTEST (1: the root has autopkgtest), HBC_STORM
+# (execs of the storm stage: ci/vm/vm.conf storm-execs).
 # /hbc/tools: this architecture's tests/tools (exec-kinds, noop), from ci/build.sh.
 set -u
 # shellcheck disable=SC1091 # written by the host
@@ -453,7 +454,7 @@ begin storm
 # Under TCG the storm runs at 100-350 execs/s, below journald's default limit (10,000 per
 # 30 s, tripled for 256 MB free); a burst of 100 (300 per 30 s) puts it where a real host's
 # storm of 1,000+ execs/s is, so that a unit without its own LogRateLimitBurst= loses most.
-n=${HBC_STORM:-30000}
+n=$HBC_STORM
 jdir=/etc/systemd/journald.conf.d
 [ -d "$jdir" ] && jdir_made= || jdir_made=1
 mkdir -p "$jdir"

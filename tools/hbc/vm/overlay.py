@@ -9,7 +9,7 @@ import shutil
 import subprocess
 from .. import TOP
 from ..proc import run
-from .config import StageError
+from .config import StageError, conf
 
 # Units of a guest's boot that the test needs not and TCG makes slow (a one-CPU guest
 # boots ~40 % sooner without them): module loading (the guest has no modules), first-boot
@@ -48,7 +48,8 @@ def guest_env(res, nonce, test_timeout):
             'HBC_PKG': field(res.deb, 'Package'), 'HBC_OBJECT': row['name'],
             'HBC_MACHINES': row['machines'], 'HBC_BTF': res.btf.kind, 'HBC_VERSION': field(res.deb, 'Version'),
             'HBC_PREVIOUS': field(res.prev, 'Version'), 'HBC_STEP_TIMEOUT': test_timeout // 3,
-            'HBC_GUEST_TIMEOUT': test_timeout - 10}
+            'HBC_GUEST_TIMEOUT': test_timeout - 10,
+            'HBC_STORM': int(os.environ.get('HBC_VM_STORM') or conf('storm-execs'))}
 
 
 def initramfs(res, pkgdir, work, test_timeout):
