@@ -171,7 +171,7 @@ if [[ " $tools " == *" hbc-journal "* ]] && ! journald_listens && [[ -x /lib/sys
 	for d in /run/systemd/journal /run/log/journal; do [[ -e $d ]] || journald_dirs+=("$d"); done
 	/lib/systemd/systemd-journald >/dev/null 2>&1 &
 	journald_pid=$!
-	for ((i = 0; i < 50; i++)); do [[ -S /run/systemd/journal/socket ]] && break; sleep 0.1; done
+	for ((i = 0; i < 50; i++)); do journald_listens && break; sleep 0.1; done
 	say "no journald ran here: started a private one (pid $journald_pid) for hbc-journal"
 fi
 active=()

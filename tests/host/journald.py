@@ -42,7 +42,7 @@ class Journald:
                 self.made.append(d)
         self.proc = subprocess.Popen([JOURNALD], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         end = time.time() + 20
-        while not os.path.exists(SOCKET):
+        while not listening():	# not the file: a stale one is there before journald binds
             if time.time() > end or self.proc.poll() is not None:
                 raise SystemExit(f'journald.py: {JOURNALD} made no {SOCKET}')
             time.sleep(0.05)
