@@ -33,7 +33,7 @@ else
 		|| bad "$(cat "$tmp/err")"
 fi
 if [[ $("$BPFTOOL" feature probe kernel 2>/dev/null | grep -c "eBPF map_type ringbuf is available") == 1 ]]; then
-	grep -qx 'buffer: ring buffer, 512 KiB' "$tmp/err" && ok "ring buffer chosen where the kernel has it" \
+	grep -qx 'buffer: ring buffer, 8192 KiB' "$tmp/err" && ok "ring buffer chosen where the kernel has it" \
 		|| bad "buffer line: $(cat "$tmp/err")"
 else
 	grep -qx 'buffer: perf buffer, 64 pages per CPU (ring buffer unsupported)' "$tmp/err" \
