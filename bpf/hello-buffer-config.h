@@ -27,9 +27,12 @@
 #define HBC_CONFIG_TABLE_MAX (HBC_CONFIG_MAX_ENTRIES + HBC_CONFIG_MAX_EXCLUDES + 16384)
 /* Execs between their syscall's entry and their outcome, machine-wide (LRU: bounded). */
 #define HBC_PENDING_MAX 8192
-/* The ring buffer, all CPUs: ~30,000 typical records, room for a storm while the reader
- * waits on a slow journald. */
-#define HBC_RINGBUF_BYTES (8 * 1024 * 1024)
+/*
+ * The ring buffer, all CPUs, by default (the loader sizes it before load: --ring-size):
+ * ~10,000 typical records. The reader maps it twice, so its pages count twice in the
+ * tracer's RSS; the packaged unit asks for more, as --journal waits on journald.
+ */
+#define HBC_RINGBUF_BYTES (2 * 1024 * 1024)
 /* The BPF program asks for a wakeup of the reader once this much is waiting. */
 #define HBC_RINGBUF_WAKEUP_BYTES (64 * 1024)
 /* AT_FDCWD: execve(), and execveat() relative to the working directory. */

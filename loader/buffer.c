@@ -36,17 +36,22 @@ static int shape_for_perf(const struct hbc_progs *p)
 	return 0;
 }
 
-int hbc_buffer_setup(const struct hbc_progs *p, enum hbc_buffer_kind want, unsigned long pages)
+int hbc_buffer_setup(const struct hbc_progs *p, enum hbc_buffer_kind want, unsigned long pages,
+		     unsigned long ring_bytes)
 {
 	enum hbc_buffer_kind kind = want;
 
 	if (kind == HBC_BUFFER_AUTO)
 		kind = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1 ? HBC_BUFFER_RING
 										   : HBC_BUFFER_PERF;
-	if (kind == HBC_BUFFER_RING)
-		hbc_say(HBC_SAY_BUFFER, NULL, "buffer: ring buffer, %d KiB%s", HBC_RINGBUF_BYTES / 1024,
+	if (kind == HBC_BUFFER_RING) {
+		hbc_say(HBC_SAY_BUFFER, NULL, "buffer: ring buffer, %lu KiB%s", ring_bytes / 1024,
 			want == HBC_BUFFER_RING ? " (requested)" : "");
-	else
+		if (bpf_map__set_max_entries(p->ringbuf, (__u32)ring_bytes)) {
+			fprintf(stderr, PROG ": cannot size the ring buffer to %lu bytes\n", ring_bytes);
+			return -EINVAL;
+		}
+	} else
 		hbc_say(HBC_SAY_BUFFER, NULL, "buffer: perf buffer, %lu pages per CPU%s", pages,
 			want == HBC_BUFFER_PERF ? " (requested)" : " (ring buffer unsupported)");
 	*p->use_ringbuf = kind == HBC_BUFFER_RING;

@@ -27,9 +27,11 @@ struct hbc_buffer;
 
 /*
  * Before load: pick the ring buffer where the kernel has one (or @want), say which on
- * stderr, and shape the maps for it. Returns the kind chosen, or -errno.
+ * stderr, and shape the maps for it: @ring_bytes of ring buffer, or @pages per CPU of
+ * perf buffer. Returns the kind chosen, or -errno.
  */
-int hbc_buffer_setup(const struct hbc_progs *p, enum hbc_buffer_kind want, unsigned long pages);
+int hbc_buffer_setup(const struct hbc_progs *p, enum hbc_buffer_kind want, unsigned long pages,
+		     unsigned long ring_bytes);
 /* After load. NULL (and a message on stderr) on failure. */
 struct hbc_buffer *hbc_buffer_open(const struct hbc_progs *p, enum hbc_buffer_kind kind,
 				   unsigned long pages, const struct hbc_buffer_ops *ops);

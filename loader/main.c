@@ -24,6 +24,9 @@
 
 #define EXIT_USAGE 2
 #define DEFAULT_PAGES 64
+/* --ring-size: the default is HBC_RINGBUF_BYTES */
+#define RING_BYTES_MIN (4UL * HBC_RINGBUF_WAKEUP_BYTES)
+#define RING_BYTES_MAX (1UL << 30)
 
 struct options {
 	struct hbc_run_opts run;
@@ -78,6 +81,8 @@ static void usage(FILE *out)
 		"                       (syscall \"unknown\", command the new program's)\n"
 		"      --buffer KIND    auto (default: ring where the kernel has it), ring or perf\n"
 		"      --pages N        perf buffer pages per CPU, a power of 2 (default %d)\n"
+		"      --ring-size SIZE ring buffer bytes, a power of 2 from 256K to 1G; K and M\n"
+		"                       suffixes (KiB, MiB) (default %luM)\n"
 		"      --reload PID     make the running " PROG " PID re-read its --config file, and\n"
 		"                       wait until it is in force; exit 1 if it was refused\n"
 		"  -v, --verbose        show libbpf's log\n"
@@ -88,7 +93,8 @@ static void usage(FILE *out)
 		"On SIGINT or SIGTERM (or after --count events) it detaches, prints what is still\n"
 		"buffered, then a summary on stderr: events printed, lost, and beyond --count.\n"
 		"Under systemd (NOTIFY_SOCKET) it reports READY=1 once attached, and its status.\n",
-		HBC_MESSAGE_LEN - 1, HBC_ARGS_MAX, HBC_ARGS_DEFAULT, DEFAULT_PAGES);
+		HBC_MESSAGE_LEN - 1, HBC_ARGS_MAX, HBC_ARGS_DEFAULT, DEFAULT_PAGES,
+		(unsigned long)HBC_RINGBUF_BYTES >> 20);
 }
 
 static int parse_ulong(const char *opt, const char *s, unsigned long min, unsigned long max,
@@ -108,6 +114,27 @@ static int parse_ulong(const char *opt, const char *s, unsigned long min, unsign
 	return 0;
 }
 
+/* @s as a power of 2 from @min to @max bytes, with an optional K or M suffix (KiB, MiB). */
+static int parse_size(const char *opt, const char *s, unsigned long min, unsigned long max,
+		      unsigned long *out)
+{
+	char *end;
+	unsigned long v, shift = 0;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*end == 'K' || *end == 'M')
+		shift = *end++ == 'K' ? 10 : 20;
+	if (errno || end == s || *end || s[0] == '-' || v > (max >> shift) || v << shift < min ||
+	    (v & (v - 1))) {
+		fprintf(stderr, PROG ": %s expects a power of 2 from %luK to %luM (K: KiB, M: MiB), "
+			"not '%s'\n", opt, min >> 10, max >> 20, s);
+		return -EINVAL;
+	}
+	*out = v << shift;
+	return 0;
+}
+
 /* @s as one of @names[@n] (an enum's words, in order); a message naming them if not. */
 static int parse_choice(const char *opt, const char *s, const char *const *names, size_t n,
 			int *out)
@@ -124,7 +151,7 @@ static int parse_choice(const char *opt, const char *s, const char *const *names
 }
 
 enum { OPT_CHECK = 256, OPT_ATTACH, OPT_PAGES, OPT_BUFFER, OPT_CHECK_BTF, OPT_ARCH, OPT_BTF,
-       OPT_RAW_SYSCALLS, OPT_RELOAD, OPT_ARGS_MAX, OPT_NO_ARGS, OPT_JOURNAL };
+       OPT_RAW_SYSCALLS, OPT_RELOAD, OPT_ARGS_MAX, OPT_NO_ARGS, OPT_JOURNAL, OPT_RING_SIZE };
 
 /* Returns 0 to run, 1 when done (--help printed), 'V' for --version, or -EINVAL. */
 static int parse_args(int argc, char **argv, struct options *o)
@@ -144,6 +171,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "arch", required_argument, NULL, OPT_ARCH },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "pages", required_argument, NULL, OPT_PAGES },
+		{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
 		{ "buffer", required_argument, NULL, OPT_BUFFER },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -186,6 +214,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 				fprintf(stderr, PROG ": --pages must be a power of 2, not %lu\n", o->run.pages);
 				return -EINVAL;
 			}
+			break;
+		case OPT_RING_SIZE:
+			if (parse_size("--ring-size", optarg, RING_BYTES_MIN, RING_BYTES_MAX,
+				       &o->run.ring_bytes))
+				return -EINVAL;
 			break;
 		case OPT_BUFFER:
 			if (parse_choice("--buffer", optarg, hbc_buffer_names, HBC_BUFFER_KINDS, &choice))
@@ -285,7 +318,8 @@ static int check_btf(const struct options *o)
 int main(int argc, char **argv)
 {
 	struct options o = { .run = { .attach = HBC_ATTACH_AUTO, .buffer = HBC_BUFFER_AUTO,
-				      .pages = DEFAULT_PAGES, .args_max = HBC_ARGS_DEFAULT } };
+				      .pages = DEFAULT_PAGES, .ring_bytes = HBC_RINGBUF_BYTES,
+				      .args_max = HBC_ARGS_DEFAULT } };
 	struct hbc_btf btf = { .fd = -1 };
 	struct hbc_reload reload = {};
 	struct hbc_notify notify = { .fd = -1 };

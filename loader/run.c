@@ -164,7 +164,7 @@ static void summary(const struct session *s)
 	fflush(stdout);
 	if (s->lost)
 		fprintf(stderr, PROG ": lost %llu records: the %s was full%s\n", s->lost,
-			hbc_buffer_name(s->buf), perf ? "; try a larger --pages" : "");
+			hbc_buffer_name(s->buf), perf ? "; try a larger --pages" : "; try a larger --ring-size");
 	if (s->o->output == HBC_OUT_JOURNAL)
 		snprintf(journal, sizeof(journal), "; journal: %llu records, %llu not accepted",
 			 s->journaled, s->events - s->journaled);
@@ -301,7 +301,7 @@ static int configure(struct session *s)
 		return err;
 	}
 	hbc_attach_plan(&s->a, &s->p, s->o->attach, s->o->raw_syscalls);
-	return hbc_buffer_setup(&s->p, s->o->buffer, s->o->pages);
+	return hbc_buffer_setup(&s->p, s->o->buffer, s->o->pages, s->o->ring_bytes);
 }
 
 static int load(struct session *s)

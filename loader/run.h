@@ -29,6 +29,7 @@ struct hbc_run_opts {
 	enum hbc_buffer_kind buffer;
 	unsigned long count;		/* records to print, then stop; 0: until a signal */
 	unsigned long pages;		/* perf buffer pages per CPU */
+	unsigned long ring_bytes;	/* ring buffer size: a power of 2, pages */
 	unsigned long args_max;		/* argument bytes per record; 0: none (--no-args) */
 	bool check;			/* attach, report, detach */
 	bool raw_syscalls;		/* the tracepoint set's 32-bit entries (--raw-syscalls) */

@@ -33,8 +33,19 @@ else
 		|| bad "$(cat "$tmp/err")"
 fi
 if [[ $("$BPFTOOL" feature probe kernel 2>/dev/null | grep -c "eBPF map_type ringbuf is available") == 1 ]]; then
-	grep -qx 'buffer: ring buffer, 8192 KiB' "$tmp/err" && ok "ring buffer chosen where the kernel has it" \
+	grep -qx 'buffer: ring buffer, 2048 KiB' "$tmp/err" && ok "ring buffer chosen where the kernel has it" \
 		|| bad "buffer line: $(cat "$tmp/err")"
+	# the ring's size as asked, its pages mapped (twice: the kernel maps the data area twice)
+	"$LOADER" --ring-size 32M >/dev/null 2>"$tmp/ring.err" &
+	pid=$!
+	for _ in $(seq 100); do grep -q '^attached: ' "$tmp/ring.err" && break; sleep 0.1; done
+	rss=$(awk '/^RssFile:/ { print $2 }' "/proc/$pid/status")
+	kill -INT "$pid"
+	wait "$pid"
+	rc=$?
+	grep -qx 'buffer: ring buffer, 32768 KiB' "$tmp/ring.err" && [[ $rc == 0 && ${rss:-0} -ge 65536 ]] \
+		&& ok "--ring-size 32M: a 32 MiB ring, ${rss} KiB of mapped pages" \
+		|| bad "--ring-size 32M: exit $rc, RssFile ${rss:-?} KiB; $(grep -E '^buffer|ring' "$tmp/ring.err")"
 else
 	grep -qx 'buffer: perf buffer, 64 pages per CPU (ring buffer unsupported)' "$tmp/err" \
 		&& ok "perf buffer where the kernel has no ring buffer" || bad "buffer line: $(cat "$tmp/err")"
@@ -42,6 +53,11 @@ fi
 expect_run "--check --buffer perf" 0 "buffer: perf buffer, 64 pages per CPU (requested)" \
 	"$LOADER" --check --buffer perf
 expect_run "--buffer bogus" 2 "--buffer expects auto, ring or perf, not 'bogus'" "$LOADER" --buffer bogus
+for size in 3M 128K 2048M 0 -1M 1MB ''; do
+	expect_run "--ring-size '$size' refused" 2 \
+		"--ring-size expects a power of 2 from 256K to 1024M (K: KiB, M: MiB), not '$size'" \
+		"$LOADER" --ring-size "$size"
+done
 expect_run "--check --attach tracepoint" 0 \
 	"attached: $tp" "$LOADER" --check --attach tracepoint
 grep -qxE "attached: ${tp//[\{\}]/.}$tail_re \\(requested\\)" "$tmp/err" && ok "... (requested)" \

@@ -17,7 +17,7 @@ st=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Status} ${Version}' hel
 [[ $st == "install ok installed ${HBC_VERSION}-${REL}" ]] && ok "status: $st" || bad "status: $st"
 out=$("$root/usr/sbin/hello-buffer-config" --version 2>&1) && ok "installed loader runs: $(head -1 <<<"$out")" \
 	|| bad "installed loader: $out"
-grep -q 'ExecStart=/usr/sbin/hello-buffer-config --journal --config /etc/hello-buffer-config.conf' \
+grep -q 'ExecStart=/usr/sbin/hello-buffer-config --journal --ring-size 8M --config /etc/hello-buffer-config.conf' \
 	"$root/usr/lib/systemd/system/hello-buffer-config.service" && ok "unit runs the installed loader with the config" \
 	|| bad "unit ExecStart: $(grep ExecStart "$root/usr/lib/systemd/system/hello-buffer-config.service")"
 

@@ -285,6 +285,8 @@ live
 rc=$?
 expect "the service is live, its journal says: $(journal | grep -m1 '^attached: ')" test "$rc" = 0
 expect "the service attached as --check did ($(jmode))" test "$(jmode)" = "$attach"
+expect "its ring buffer is the unit's --ring-size 8M: $(journal | grep -m1 '^buffer: ')" \
+	grep -qx 'buffer: ring buffer, 8192 KiB' <(journal)
 "$bin"  # straight from bash, as in tests/lib/scenario.sh
 setpriv --reuid=1000 --regid=1000 --clear-groups "$bin"
 setpriv --reuid=2000 --regid=2000 --clear-groups "$bin"
