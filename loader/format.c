@@ -100,12 +100,93 @@ static size_t text_bytes(FILE *out, const char *s, size_t n, bool space)
 	return width;
 }
 
+static const char spaces[] = "                                ";
+
 /* A text column of at least @width characters (the bytes as escaped), then a space. */
 static void text_column(FILE *out, const char *s, size_t n, size_t width)
 {
-	for (size_t w = text_bytes(out, s, n, true); w < width; w++)
-		fputc(' ', out);
-	fputc(' ', out);
+	size_t w = text_bytes(out, s, n, true);
+
+	fwrite(spaces, 1, w < width ? width - w + 1 : 1, out);
+}
+
+/*
+ * The fixed columns of a text line, built in memory and written at once: printf's
+ * format parsing per column was most of the tracer's CPU time per record.
+ */
+struct cols {
+	FILE *out;
+	size_t len;
+	char buf[512];
+};
+
+static void cols_write(struct cols *c)
+{
+	fwrite(c->buf, 1, c->len, c->out);
+	c->len = 0;
+}
+
+/* @s[@n] (plain ASCII, at most 64 bytes) padded to @width (at most 32), then a space. */
+static void col_bytes(struct cols *c, const char *s, size_t n, size_t width)
+{
+	if (c->len + 64 + sizeof(spaces) > sizeof(c->buf))
+		cols_write(c);
+	memcpy(c->buf + c->len, s, n);
+	c->len += n;
+	n = n < width ? width - n + 1 : 1;
+	memcpy(c->buf + c->len, spaces, n);
+	c->len += n;
+}
+
+static void col_str(struct cols *c, const char *s, size_t width)
+{
+	col_bytes(c, s, strlen(s), width);
+}
+
+/* @prefix (at most 7 bytes), @v in decimal, @suffix (at most 7), padded to @width. */
+static void col_num(struct cols *c, const char *prefix, unsigned long long v, const char *suffix,
+		    size_t width)
+{
+	char s[40], *end = s + 8 + 20, *p = end;
+	size_t pl = strlen(prefix), sl = strlen(suffix);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	p -= pl;
+	memcpy(p, prefix, pl);
+	memcpy(end, suffix, sl);
+	col_bytes(c, p, (size_t)(end - p) + sl, width);
+}
+
+static void col_uint(struct cols *c, unsigned long long v, size_t width)
+{
+	col_num(c, "", v, "", width);
+}
+
+static void col_int(struct cols *c, long long v, size_t width)
+{
+	col_num(c, v < 0 ? "-" : "", v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v,
+		"", width);
+}
+
+/*
+ * A string field of the kernel's (up to @size bytes, NUL-terminated or not) as a column;
+ * an empty one (prctl can empty a comm) keeps its column as "".
+ */
+static void col_field(struct cols *c, const char *s, size_t size, size_t width)
+{
+	size_t n = strnlen(s, size);
+
+	if (!n) {
+		col_bytes(c, "\"\"", 2, width);
+	} else if (n <= 64 && plain_ascii((const unsigned char *)s, n, 0, true) == n) {
+		col_bytes(c, s, n, width);
+	} else {
+		cols_write(c);
+		text_column(c->out, s, n, width);
+	}
 }
 
 int hbc_format_path(const struct data_t *d, char *buf, size_t len)
@@ -167,9 +248,15 @@ void hbc_format_text_header(FILE *out)
 	fputs("PATH ARGS MESSAGE\n", out);
 }
 
-/* "2026-12-03T12:34:56.123456789Z": UTC, nanoseconds. */
+/*
+ * "2026-12-03T12:34:56.123456789Z": UTC, nanoseconds. The part to the second is made
+ * once per second of records (the last one is kept: records come in time order).
+ */
 void hbc_format_time(char *buf, size_t len, long long wall_ns)
 {
+	static long long last_s = -1;
+	static char last[32];
+	static size_t last_len;
 	long long ns = wall_ns % 1000000000LL, s = wall_ns / 1000000000LL;
 	time_t t;
 	struct tm tm;
@@ -179,43 +266,38 @@ void hbc_format_time(char *buf, size_t len, long long wall_ns)
 		s--;
 	}
 	t = (time_t)s;
-	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm)) {
+	if (s != last_s) {
+		last_len = gmtime_r(&t, &tm) ? strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%S", &tm) : 0;
+		last_s = last_len ? s : -1;
+	}
+	if (!last_len || len < last_len + 12) {
 		snprintf(buf, len, "?");
 		return;
 	}
-	snprintf(buf + strlen(buf), len - strlen(buf), ".%09lldZ", ns);
+	memcpy(buf, last, last_len);
+	buf += last_len;
+	*buf++ = '.';
+	for (int i = 8; i >= 0; i--, ns /= 10)
+		buf[i] = (char)('0' + ns % 10);
+	memcpy(buf + 9, "Z", 2);
 }
 
 
 /* An audit id: "unset" for the kernel's (u32)-1, "-" without audit. */
-static void text_audit_id(FILE *out, const struct data_t *d, unsigned int v)
+static void col_audit_id(struct cols *c, const struct data_t *d, unsigned int v)
 {
 	if (!(d->flags & HBC_F_AUDIT))
-		fprintf(out, "%-5s ", "-");
+		col_str(c, "-", 5);
 	else if (v == HBC_AUDIT_UNSET)
-		fprintf(out, "%-5s ", "unset");
+		col_str(c, "unset", 5);
 	else
-		fprintf(out, "%-5u ", v);
-}
-
-/* A string field of the kernel's (up to @size bytes, NUL-terminated or not) as a column. */
-static void text_field(FILE *out, const char *s, size_t size, size_t width)
-{
-	size_t n = strnlen(s, size);
-
-	if (n)	/* an empty one (prctl can empty a comm) keeps its column */
-		text_column(out, s, n, width);
-	else
-		text_column(out, "\"\"", 2, width);
+		col_uint(c, v, 5);
 }
 
 /* An effective id, "*" after it when the exec changed the effective ids (setuid/setgid). */
-static void text_effective(FILE *out, const struct data_t *d, unsigned int v)
+static void col_effective(struct cols *c, const struct data_t *d, unsigned int v)
 {
-	char buf[16];
-
-	snprintf(buf, sizeof(buf), "%u%s", v, d->flags & HBC_F_SETID ? "*" : "");
-	fprintf(out, "%-5s ", buf);
+	col_num(c, "", v, d->flags & HBC_F_SETID ? "*" : "", 5);
 }
 
 /*
@@ -248,47 +330,64 @@ static void text_args(FILE *out, const struct data_t *d)
 	}
 }
 
-static void text_container(FILE *out, const struct hbc_container *c)
+/* "execve", "execveat" or "unknown", "/32" after it for a 32-bit entry. */
+static void col_syscall(struct cols *c, const struct data_t *d)
+{
+	const char *name = hbc_format_syscall(d);
+	char buf[16];
+
+	if (!(d->flags & HBC_F_COMPAT)) {
+		col_str(c, name, 10);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s/32", name);
+	col_str(c, buf, 10);
+}
+
+/* "runtime:<12 digits of its id>", or "-". */
+static void col_container(struct cols *c, const struct hbc_container *k)
 {
 	char buf[64];
 
-	if (!c->runtime) {
-		fprintf(out, "%-19s ", "-");
+	if (!k->runtime) {
+		col_str(c, "-", 19);
 		return;
 	}
-	snprintf(buf, sizeof(buf), "%s:%.12s", c->runtime, c->id);
-	fprintf(out, "%-19s ", buf);
+	snprintf(buf, sizeof(buf), "%s:%.12s", k->runtime, k->id);
+	col_str(c, buf, 19);
 }
 
 void hbc_format_text(FILE *out, const struct hbc_record *r)
 {
 	const struct data_t *d = r->d;
-	char path[HBC_FORMAT_PATH_MAX], sys[16], res[24], errbuf[24], when[48];
+	char path[HBC_FORMAT_PATH_MAX], errbuf[24], when[48];
 	int n = hbc_format_path(d, path, sizeof(path));
+	struct cols c = { .out = out };
 
 	hbc_format_time(when, sizeof(when), r->wall_ns);
-	snprintf(sys, sizeof(sys), "%s%s", hbc_format_syscall(d), d->flags & HBC_F_COMPAT ? "/32" : "");
-	snprintf(res, sizeof(res), "0");
-	if (d->result)
-		snprintf(res, sizeof(res), "%s", errno_name(d->result, errbuf, sizeof(errbuf)));
-	fprintf(out, "%-30s %-7d %-7d ", when, d->pid, d->ppid);
-	fprintf(out, "%-7u %-5u ", d->uid, d->gid);
-	text_effective(out, d, d->euid);
-	text_effective(out, d, d->egid);
-	text_audit_id(out, d, d->loginuid);
-	text_audit_id(out, d, d->sessionid);
+	col_str(&c, when, 30);
+	col_int(&c, d->pid, 7);
+	col_int(&c, d->ppid, 7);
+	col_uint(&c, d->uid, 7);
+	col_uint(&c, d->gid, 5);
+	col_effective(&c, d, d->euid);
+	col_effective(&c, d, d->egid);
+	col_audit_id(&c, d, d->loginuid);
+	col_audit_id(&c, d, d->sessionid);
 	if (d->tty[0])
-		text_field(out, d->tty, sizeof(d->tty), 6);
+		col_field(&c, d->tty, sizeof(d->tty), 6);
 	else
-		fprintf(out, "%-6s ", "-");
-	text_field(out, d->parent_command, sizeof(d->parent_command), 16);
-	text_field(out, d->command, sizeof(d->command), 16);
-	fprintf(out, "%-10s %-7s ", sys, res);
-	text_container(out, &r->container);
+		col_str(&c, "-", 6);
+	col_field(&c, d->parent_command, sizeof(d->parent_command), 16);
+	col_field(&c, d->command, sizeof(d->command), 16);
+	col_syscall(&c, d);
+	col_str(&c, d->result ? errno_name(d->result, errbuf, sizeof(errbuf)) : "0", 7);
+	col_container(&c, &r->container);
 	if (!r->cgroup)
-		fprintf(out, "id:%llu ", d->cgroup_id);
+		col_num(&c, "id:", d->cgroup_id, "", 0);
 	else
-		text_field(out, r->cgroup, strlen(r->cgroup), 0);
+		col_field(&c, r->cgroup, strlen(r->cgroup), 0);
+	cols_write(&c);
 	if (n < 0)
 		fputs("?", out);
 	else if (n == 0)
