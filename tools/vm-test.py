@@ -4,7 +4,8 @@
 guest with its own dpkg, trace execs there, and print the matrix (ci/vm/README.md).
 
   ci/vm-test.py [--arch A]... [--id ID]... [--kernel PKG[=VERSION]]... [--suite S] [--package-dir DIR]
-                [--jobs N] [--list | --list-json] [--keep] [--log-dir DIR]
+                [--all] [--shard I/N | --shards-json N] [--jobs N] [--list | --list-json] [--keep]
+                [--log-dir DIR]
 
 Environment: HBC_VM_ACCEL=auto|kvm|tcg, HBC_VM_BOOT_TIMEOUT, HBC_VM_TEST_TIMEOUT,
 HBC_CACHE_DIR. The last line is "vm: N passed, N failed"; exit 0 only if all passed."""
@@ -29,7 +30,13 @@ def parse(argv):
     ap.add_argument('--kernel', action='append', default=[], metavar='PKG[=VERSION]',
                     help='boot this kernel package (image or meta package) instead of ci/vm/pins.txt')
     ap.add_argument('--suite', help='the suite to find --kernel packages in (default: kernel-search-suites)')
+    ap.add_argument('--all', action='store_true',
+                    help='every kernel of vmlinux/corpus.txt (of the --arch rows) instead of ci/vm/pins.txt')
+    ap.add_argument('--shard', metavar='I/N',
+                    help='only the I-th of N disjoint shards of the entries (every N-th in id order)')
     ap.add_argument('--package-dir', default=os.path.join(TOP, 'build/packages'))
+    ap.add_argument('--shards-json', type=int, metavar='N',
+                    help='print the hosted CI\'s matrix of N shards of the entries (JSON) and exit')
     ap.add_argument('--jobs', '-j', type=int, default=min(2, os.cpu_count() or 1), help='VMs at once')
     ap.add_argument('--list', action='store_const', const='text', dest='list')
     ap.add_argument('--list-json', action='store_const', const='json', dest='list')
@@ -40,6 +47,10 @@ def parse(argv):
         ap.error('--jobs wants a positive number')
     if a.id and a.kernel:
         ap.error('--id picks entries of the default matrix; --kernel makes its own')
+    if a.all and a.kernel:
+        ap.error('--all boots the corpus; --kernel makes its own entries')
+    if a.shards_json is not None and (a.shards_json < 1 or a.shard):
+        ap.error('--shards-json wants a positive number of shards, and no --shard')
     return a
 
 
@@ -48,10 +59,13 @@ def entries(a):
     wanted = {arches.find(k, table_rows)['name'] for k in a.arch}
     if a.kernel:
         return [vm_matrix.kernel_entry(table_rows, wanted, k, a.suite) for k in a.kernel]
-    matrix = vm_matrix.default_matrix(table_rows, wanted)
+    matrix = vm_matrix.corpus_matrix(table_rows, wanted) if a.all else vm_matrix.default_matrix(table_rows, wanted)
+    if a.shard:
+        matrix = vm_matrix.shard(matrix, *vm_matrix.parse_shard(a.shard))
     unknown = [i for i in a.id if i not in {e.id for e in matrix}]
     if unknown:
-        raise HbcError(f'--id {", ".join(unknown)}: not in the default matrix (ids: {", ".join(e.id for e in matrix)})')
+        raise HbcError(f'--id {", ".join(unknown)}: not in the {"corpus" if a.all else "default matrix"}'
+                       f'{" shard " + a.shard if a.shard else ""} (ids: {", ".join(e.id for e in matrix)})')
     return [e for e in matrix if e.id in a.id] if a.id else matrix
 
 
@@ -62,6 +76,9 @@ def main(argv):
         matrix = entries(a)
         if a.list:
             print(vm_matrix.listing(matrix, a.list))
+            return 0
+        if a.shards_json:
+            print(vm_matrix.shard_plan(matrix, a.shards_json))
             return 0
         ensure_tools(matrix)
         os.makedirs(a.log_dir, exist_ok=True)

@@ -12,7 +12,7 @@ import re
 import subprocess
 import unittest
 
-from hbc import TOP, arches, workflow  # PYTHONPATH=tools (tests/meson.build)
+from hbc import TOP, arches, pinfile, workflow  # PYTHONPATH=tools (tests/meson.build)
 from hbc.errors import ConfigError
 from hbc.vm import matrix, overlay
 
@@ -80,7 +80,9 @@ class Workflow(unittest.TestCase):
             if uses.startswith('actions/cache'):
                 key = step['with']['key']
                 files = re.findall(r"'([^']+)'", key)
-                self.assertTrue(files and all('pins' in f for f in files), f'{name}: {key}')
+                self.assertTrue(files, f'{name}: {key}')
+                for f in files:     # each a pin file: rows with versions and SHA-256s
+                    self.assertTrue(pinfile.read_pins(os.path.join(TOP, f))[0], f'{name}: {key}: {f}')
                 if uses.startswith('actions/cache/save'):
                     self.assertEqual(step.get('if'), 'always()', f'{name}: a failed run saves its downloads too')
             if uses.startswith('actions/cache/restore'):

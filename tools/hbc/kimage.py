@@ -163,6 +163,18 @@ def _prepare(deb, out):
         os.rename(os.path.join(tmp, 'out'), out)
 
 
+def arm64_page_kib(image):
+    """The page size in KiB an arm64 Image (decompressed, as prepare() leaves it) was
+    built for: its header's flags (Documentation/arch/arm64/booting.rst: bits 1-2 of the
+    64-bit flags at 0x18; the magic "ARM\\x64" at 0x38). None: no arm64 Image, or the
+    size unspecified."""
+    with open(image, 'rb') as f:
+        head = f.read(64)
+    if len(head) < 64 or head[0x38:0x3c] != b'ARM\x64':
+        return None
+    return {1: 4, 2: 16, 3: 64}.get((struct.unpack_from('<Q', head, 0x18)[0] >> 1) & 3)
+
+
 def release_of(pin):
     """The kernel release of an image package (linux-image-6.1.0-50-armmp, linux-binary-...)."""
     return re.sub(r'^linux-(image|binary)-', '', pin.package)

@@ -10,6 +10,8 @@ from ..errors import ConfigError
 CONF = os.environ.get('HBC_VM_CONF', os.path.join(TOP, 'ci/vm/vm.conf'))
 KERNEL_PINS = os.environ.get('HBC_VM_KERNEL_PINS', os.path.join(TOP, 'ci/vm/pins.txt'))
 ROOT_PINS = os.environ.get('HBC_VM_ROOTFS_PINS', os.path.join(TOP, 'ci/vm/rootfs-pins.txt'))
+# every kernel of the CO-RE corpus: what --all boots
+CORPUS_PINS = os.environ.get('HBC_VM_CORPUS_PINS', os.path.join(TOP, 'vmlinux/corpus.txt'))
 
 
 def say(msg):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .. import TOP, debian, pinfile
 from ..errors import ConfigError
-from .config import KERNEL_PINS, conf, say
+from .config import CORPUS_PINS, KERNEL_PINS, conf, say
 
 
 @dataclass
@@ -15,6 +15,7 @@ class Entry:
     row: dict                       # the arch table row
     suite: str
     pin: debian.Pin = None          # None: no kernel pinned for this architecture
+    pins: str = KERNEL_PINS         # the pin file PIN is a row of
 
     @property
     def label(self):
@@ -45,6 +46,38 @@ def default_matrix(table, wanted, pins=KERNEL_PINS):
         if (not wanted or row['name'] in wanted) and not any(e.row is row for e in out):
             out.append(Entry(row, '-'))
     return out
+
+
+def corpus_matrix(table, wanted, pins=CORPUS_PINS):
+    """--all: an entry per kernel of the CO-RE corpus (PINS) of the WANTED rows (all when
+    empty), in the corpus's order."""
+    rows = {r['debarch']: r for r in table}
+    return [Entry(rows[p.arch], p.suite, p, pins) for p in pinfile.read_pins(pins)[0]
+            if p.arch in rows and (not wanted or rows[p.arch]['name'] in wanted)]
+
+
+def parse_shard(spec):
+    """--shard I/N as (I, N), 1 <= I <= N; a ConfigError saying the form otherwise."""
+    m = re.fullmatch(r'([1-9][0-9]*)/([1-9][0-9]*)', spec)
+    if not m or int(m[1]) > int(m[2]):
+        raise ConfigError(f'--shard {spec}: expects I/N, two whole numbers with 1 <= I <= N (e.g. 3/8)')
+    return int(m[1]), int(m[2])
+
+
+def shard(entries, i, n):
+    """The I-th of N shards of ENTRIES: every N-th entry in id order from the I-th on.
+    The N shards are disjoint and cover ENTRIES whatever order they come in; in id order
+    (architecture first) each shard takes a share of every architecture, so shards cost
+    about the same."""
+    return [e for k, e in enumerate(sorted(entries, key=lambda e: e.id)) if k % n == i - 1]
+
+
+def shard_plan(entries, n):
+    """--shards-json N: the hosted CI's matrix of N shards of ENTRIES (an id, the --shard
+    value, how many kernels it boots); an empty shard (N above the entries) is left out."""
+    out = [{'id': f'shard-{i}-of-{n}', 'shard': f'{i}/{n}', 'kernels': len(shard(entries, i, n))}
+           for i in range(1, n + 1)]
+    return json.dumps([s for s in out if s['kernels']])
 
 
 def kernel_entry(table, wanted, spec, suite, pins=KERNEL_PINS):
@@ -79,7 +112,7 @@ def listing(matrix, kind):
     if kind == 'json':  # an architecture without a pinned kernel is an entry too: it fails
         return json.dumps([{'id': e.id, 'arch': e.row['name'], 'debarch': e.row['debarch'], 'suite': e.suite,
                             'kernel': f'{e.pin.package}={e.pin.version}' if e.pin else ''} for e in matrix])
-    fmt = '{:<8} {:<8} {:<9} {:<34} {:<24} {}'
+    fmt = '{:<8} {:<8} {:<18} {:<34} {:<24} {}'
     out = [fmt.format('ARCH', 'DEBARCH', 'SUITE', 'KERNEL', 'VERSION', 'QEMU')]
     for e in matrix:
         r = e.row

@@ -8,14 +8,29 @@ import subprocess
 import time
 from dataclasses import dataclass
 
+from .. import kimage
 from ..proc import slurp
 from .config import conf
 from .verdict import RESULT, STAGE
 
 
-def tcg_cpu(row):
-    """The table's qcpu plus the tcg-cpu-options this QEMU accepts for it."""
-    cpu = row['qcpu']
+# Translation granules of the table's CPU models that lack some: an arm64 kernel built
+# for 16K pages hangs silently on a Cortex-A72 (4K and 64K only); it boots on "max".
+GRANULES_KIB = {'cortex-a72': (4, 64)}
+
+
+def cpu_for(row, kernel):
+    """(CPU model, why or None): the table's qcpu, or "max" where KERNEL (an image) needs
+    a page size the qcpu has no translation granule for."""
+    page = kimage.arm64_page_kib(kernel) if row['debarch'] == 'arm64' else None
+    if page and page not in GRANULES_KIB.get(row['qcpu'], (page,)):
+        return 'max', f'{page}K pages: -cpu max ({row["qcpu"]} has no {page}K granule)'
+    return row['qcpu'], None
+
+
+def tcg_cpu(row, cpu=None):
+    """CPU (default: the table's qcpu) plus the tcg-cpu-options this QEMU accepts for it."""
+    cpu = cpu or row['qcpu']
     for opt in conf('tcg-cpu-options', '').split(','):
         if opt and subprocess.run([row['qemu'], '-accel', 'tcg', '-M', row['qmachine'], '-cpu', f'{cpu},{opt}',
                                    '-nodefaults', '-display', 'none', '-S', '-monitor', 'stdio'],

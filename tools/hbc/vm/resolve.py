@@ -64,7 +64,7 @@ def resolve(entry, pkgdir):
         raise StageError('kernel', entry.missing_kernel())
     deb, prev = overlay.packages(pkgdir, entry.row)
     try:
-        kdeb = pinfile.fetch([entry.pin], KERNEL_PINS)[0]    # downloaded and verified once
+        kdeb = pinfile.fetch([entry.pin], entry.pins)[0]    # downloaded and verified once
         kdir = kimage.prepare(kdeb, entry.pin.sha256)
         btf = btf_of(entry, kdeb, btfindex.by_package(minbtf.directory(r) for r in arches.rows()))
     except (HbcError, OSError, subprocess.CalledProcessError) as e:

@@ -79,8 +79,12 @@ class Runner:
         """QEMU under ACCEL until it stops; the verdict into RES. A guest silent under KVM
         is run again under TCG (and KVM refuted for the rest of the run)."""
         log = os.path.join(self.logdir, f'{entry.id}.log')
+        model, why = qemu.cpu_for(entry.row, f'{kdir}/vmlinuz')
+        if why:
+            say(f'[{entry.id}] {why}')
+            res.notes.append(why)
         while True:
-            cpu = qemu.tcg_cpu(entry.row) if accel == 'tcg' else entry.row['qcpu']
+            cpu = qemu.tcg_cpu(entry.row, model) if accel == 'tcg' else model
             cmd = qemu.command(entry.row, accel, cpu, self.smp, conf('memory-mb'), f'{kdir}/vmlinuz',
                                f'{work}/initrd.gz', log)
             silent_after = self.accel.policy.grace if accel == 'kvm' else None
