@@ -3,7 +3,8 @@
 """Boot Debian kernels of every architecture under QEMU, install the package in each
 guest with its own dpkg, trace execs there, and print the matrix (ci/vm/README.md).
 
-  ci/vm-test.py [--arch A]... [--id ID]... [--kernel PKG[=VERSION]]... [--suite S] [--package-dir DIR]
+  ci/vm-test.py [--arch A]... [--id ID]... [--kernel PKG[=VERSION]]... [--kernel-file IMAGE]
+                [--suite S] [--package-dir DIR]
                 [--all] [--shard I/N | --shards-json N] [--jobs N] [--list | --list-json] [--keep]
                 [--log-dir DIR]
 
@@ -15,9 +16,10 @@ import signal
 import sys
 import time
 
-from hbc import TOP, arches
-from hbc.errors import HbcError
+from hbc import TOP, arches, kfile
+from hbc.errors import HbcError, UsageError
 from hbc.vm import matrix as vm_matrix
+from hbc.vm import roots
 from hbc.vm.config import say
 from hbc.vm.runner import Runner, ensure_tools, table
 
@@ -29,7 +31,11 @@ def parse(argv):
                     help='only this entry of the default matrix (an id of --list-json: one hosted-CI row)')
     ap.add_argument('--kernel', action='append', default=[], metavar='PKG[=VERSION]',
                     help='boot this kernel package (image or meta package) instead of ci/vm/pins.txt')
-    ap.add_argument('--suite', help='the suite to find --kernel packages in (default: kernel-search-suites)')
+    ap.add_argument('--kernel-file', metavar='IMAGE',
+                    help='boot this kernel image file (a vmlinuz, Image, bzImage, zImage or ELF vmlinux with '
+                         'BTF; its architecture read from it, or --arch) with the guest root of --suite')
+    ap.add_argument('--suite', help='the suite to find --kernel packages in (default: kernel-search-suites); '
+                                    'with --kernel-file, its guest root\'s (default: the newest pinned)')
     ap.add_argument('--all', action='store_true',
                     help='every kernel of vmlinux/corpus.txt (of the --arch rows) instead of ci/vm/pins.txt')
     ap.add_argument('--shard', metavar='I/N',
@@ -49,13 +55,32 @@ def parse(argv):
         ap.error('--id picks entries of the default matrix; --kernel makes its own')
     if a.all and a.kernel:
         ap.error('--all boots the corpus; --kernel makes its own entries')
+    if a.kernel_file and (a.kernel or a.all or a.id or a.shard or len(a.arch) > 1):
+        ap.error('--kernel-file boots one image: no --kernel, --all, --id or --shard, at most one --arch')
     if a.shards_json is not None and (a.shards_json < 1 or a.shard):
         ap.error('--shards-json wants a positive number of shards, and no --shard')
     return a
 
 
+def file_entry(a, table_rows):
+    """--kernel-file: its entry, or a UsageError saying what the file is instead."""
+    if not os.path.isfile(a.kernel_file):
+        raise UsageError(f'--kernel-file {a.kernel_file}: no such file')
+    image = kfile.identify(a.kernel_file)
+    if not image.arch:
+        raise UsageError(f'--kernel-file {a.kernel_file}: not a kernel image: {image.what}')
+    row = arches.find(image.arch, table_rows)
+    if a.arch and arches.find(a.arch[0], table_rows) is not row:
+        raise UsageError(f'--kernel-file {a.kernel_file} is {image.what}, a kernel for {row["name"]}, '
+                         f'not for --arch {a.arch[0]}')
+    say(f'--kernel-file {a.kernel_file}: {image.what}, release {image.release}')
+    return vm_matrix.file_entry(row, a.kernel_file, image, a.suite or roots.suites(row['debarch'])[-1])
+
+
 def entries(a):
     table_rows = arches.rows()
+    if a.kernel_file:
+        return [file_entry(a, table_rows)]
     wanted = {arches.find(k, table_rows)['name'] for k in a.arch}
     if a.kernel:
         return [vm_matrix.kernel_entry(table_rows, wanted, k, a.suite) for k in a.kernel]

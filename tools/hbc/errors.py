@@ -24,3 +24,7 @@ class CommandError(HbcError):
 
 class ToolError(HbcError):
     """A host tool is missing and could not be installed (or a kernel feature it needs)."""
+
+
+class UsageError(HbcError):
+    """A command-line value is not what its option takes (a file that is no kernel image)."""

@@ -169,7 +169,11 @@ def arm64_page_kib(image):
     64-bit flags at 0x18; the magic "ARM\\x64" at 0x38). None: no arm64 Image, or the
     size unspecified."""
     with open(image, 'rb') as f:
-        head = f.read(64)
+        return arm64_page_kib_of(f.read(64))
+
+
+def arm64_page_kib_of(head):
+    """arm64_page_kib() of an image's first bytes."""
     if len(head) < 64 or head[0x38:0x3c] != b'ARM\x64':
         return None
     return {1: 4, 2: 16, 3: 64}.get((struct.unpack_from('<Q', head, 0x18)[0] >> 1) & 3)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from .. import TOP, debian, pinfile
 from ..errors import ConfigError
+from ..proc import sha256
 from .config import CORPUS_PINS, KERNEL_PINS, conf, say
 
 
@@ -16,9 +17,12 @@ class Entry:
     suite: str
     pin: debian.Pin = None          # None: no kernel pinned for this architecture
     pins: str = KERNEL_PINS         # the pin file PIN is a row of
+    image: object = None            # --kernel-file: its kfile.Image (PIN: the file, its release)
 
     @property
     def label(self):
+        if self.image:
+            return f'file-{self.pin.version if self.pin.version != "-" else self.pin.sha256[:12]}'
         return re.sub(r'^linux-(image|binary)-', '', self.pin.package) if self.pin else '-'
 
     @property
@@ -78,6 +82,13 @@ def shard_plan(entries, n):
     out = [{'id': f'shard-{i}-of-{n}', 'shard': f'{i}/{n}', 'kernels': len(shard(entries, i, n))}
            for i in range(1, n + 1)]
     return json.dumps([s for s in out if s['kernels']])
+
+
+def file_entry(row, path, image, suite):
+    """The entry for --kernel-file PATH (IMAGE: its kfile.identify) with the guest root of
+    SUITE: a pin of the file itself (its name, its release as the version, its SHA-256)."""
+    pin = debian.Pin(suite, row['debarch'], os.path.basename(path), image.release, sha256(path), None)
+    return Entry(row, suite, pin, pins=None, image=image)
 
 
 def kernel_entry(table, wanted, spec, suite, pins=KERNEL_PINS):

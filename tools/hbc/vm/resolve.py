@@ -7,7 +7,7 @@ again."""
 import subprocess
 from dataclasses import dataclass, field
 
-from .. import arches, btfindex, kimage, minbtf, pinfile
+from .. import arches, btfindex, kfile, kimage, minbtf, pinfile
 from ..errors import ConfigError, HbcError
 from . import overlay, roots
 from .config import KERNEL_PINS, StageError
@@ -53,9 +53,27 @@ def btf_of(entry, deb, index):
                           f'so the loader carries none for it: add it with ci/pins.py add vmlinux/corpus.txt, '
                           f'then run ci/vmlinux.py min-btf {entry.row["name"]}')
     own = index[sha].path if kind == 'embedded' else kimage.btf(deb, sha=sha)
+    return Btf(kind, own, other_btf(entry))
+
+
+def other_btf(entry):
+    """Another architecture's kernel BTF (a --btf that must not load), from the default pins."""
+    index = btfindex.by_package(minbtf.directory(r) for r in arches.rows())
     other = next(p for p in pinfile.read_pins(KERNEL_PINS)[0]
-                 if p.arch != entry.pin.arch and p.sha256 in index and index[p.sha256].btf == 'kernel')
-    return Btf(kind, own, kimage.btf(pinfile.fetch([other], KERNEL_PINS)[0], sha=other.sha256))
+                 if p.arch != entry.row['debarch'] and p.sha256 in index and index[p.sha256].btf == 'kernel')
+    return kimage.btf(pinfile.fetch([other], KERNEL_PINS)[0], sha=other.sha256)
+
+
+def file_kernel(entry):
+    """(kernel dir, Btf) of a --kernel-file entry: a kernel with BTF of its own, or an error
+    saying it has none."""
+    image, sha = entry.image, entry.pin.sha256
+    own = kfile.btf(image, sha)
+    if not own:
+        raise ConfigError(f'{image.path} ({image.what}) has no BTF, which the loader needs and carries '
+                          f'only for the kernels of vmlinux/corpus.txt: boot a kernel built with '
+                          f'CONFIG_DEBUG_INFO_BTF=y')
+    return kfile.prepare(image, sha), Btf('kernel', own, other_btf(entry))
 
 
 def resolve(entry, pkgdir):
@@ -64,9 +82,12 @@ def resolve(entry, pkgdir):
         raise StageError('kernel', entry.missing_kernel())
     deb, prev = overlay.packages(pkgdir, entry.row)
     try:
-        kdeb = pinfile.fetch([entry.pin], entry.pins)[0]    # downloaded and verified once
-        kdir = kimage.prepare(kdeb, entry.pin.sha256)
-        btf = btf_of(entry, kdeb, btfindex.by_package(minbtf.directory(r) for r in arches.rows()))
+        if entry.image:
+            kdir, btf = file_kernel(entry)
+        else:
+            kdeb = pinfile.fetch([entry.pin], entry.pins)[0]    # downloaded and verified once
+            kdir = kimage.prepare(kdeb, entry.pin.sha256)
+            btf = btf_of(entry, kdeb, btfindex.by_package(minbtf.directory(r) for r in arches.rows()))
     except (HbcError, OSError, subprocess.CalledProcessError) as e:
         raise StageError('kernel', f'{entry.pin.package} {entry.pin.version}: {e}') from None
     root_path, root_suite, root_pins = roots.root(entry)

@@ -28,13 +28,19 @@ def ensure_binfmt(debarch):
         raise StageError('rootfs', p.stderr.strip())
 
 
+def suites(debarch, pins=ROOT_PINS):
+    """The suites with a guest root pinned for DEBARCH, in the pin file's order (newest last)."""
+    found = list(dict.fromkeys(r.suite for r in pinfile.read_pins(pins)[0] if r.arch == debarch))
+    if not found:
+        raise StageError('rootfs', f'{pins} has no {debarch} root: ci/pins.py add')
+    return found
+
+
 def root_rows(entry, pins=ROOT_PINS):
     """The pinned packages of the guest root for ENTRY: its suite's, else the newest pinned."""
     rows, _ = pinfile.read_pins(pins)
-    suites = [s for s in dict.fromkeys(r.suite for r in rows if r.arch == entry.row['debarch'])]
-    if not suites:
-        raise StageError('rootfs', f'{pins} has no {entry.row["debarch"]} root: ci/pins.py add')
-    suite = entry.suite if entry.suite in suites else suites[-1]
+    pinned = suites(entry.row['debarch'], pins)
+    suite = entry.suite if entry.suite in pinned else pinned[-1]
     return suite, [r for r in rows if r.arch == entry.row['debarch'] and r.suite == suite]
 
 

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""ci/vm-test.py --kernel-file: the architecture read from an image's own header
+(tools/hbc/kfile.py) for each architecture's image kind, raw, compressed and wrong; the
+command line's refusals (exit 2, one line saying what the file is); and end to end, an
+image cut out of a Debian kernel package that ci/vm/pins.txt does not boot (the corpus's
+cloud-amd64 kernel of trixie) booted through every guest stage to a PASS."""
+import glob
+import gzip
+import os
+import re
+import shutil
+import struct
+import subprocess
+import tempfile
+import unittest
+
+from hbc import TOP, kfile, pinfile  # PYTHONPATH=tools (tests/meson.build)
+from hbc.vm.config import CORPUS_PINS, KERNEL_PINS
+
+VM_TEST = os.path.join(TOP, 'ci/vm-test.py')
+
+
+def image(size=0x10100, **at):
+    """SIZE zero bytes with the bytes of AT ({offset: bytes}) written in."""
+    data = bytearray(size)
+    for off, b in at.items():
+        off = int(off[1:], 16)
+        data[off:off + len(b)] = b
+    return bytes(data)
+
+
+def x86(flags=1):
+    ver = b'6.12.9-test (me@here) #1 SMP\0'
+    return image(o202=b'HdrS', o236=bytes([flags]), o20e=struct.pack('<H', 0x400 - 0x200), o400=ver)
+
+
+def elf(machine, order='<', linux=True):
+    head = b'\x7fELF' + bytes([2, 1 if order == '<' else 2, 1]) + bytes(9) + struct.pack(order + 'HH', 2, machine)
+    return head + bytes(4096) + (b'Linux version 6.1.0-ppc (x@y) #1\0' if linux else b'')
+
+
+KINDS = {
+    'x86': (x86(), 'an x86 bzImage', '6.12.9-test'),
+    'arm64': (image(o18=struct.pack('<Q', 0xa), o38=b'ARM\x64', o100=b'Linux version 6.1.0-arm64 (x@y)'),
+              'an arm64 Image (4K pages)', '6.1.0-arm64'),
+    'riscv': (image(o38=b'RSC\x05'), 'a riscv64 Image', '-'),
+    'arm': (image(o24=struct.pack('<I', 0x016F2818)), 'an arm zImage', '-'),
+    's390x': (image(o10008=b'S390EP'), 'an s390x image', '-'),
+    'ppc64el': (elf(21), 'an ELF ppc64el vmlinux', '6.1.0-ppc'),
+}
+
+
+class Recognition(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.tmp)
+
+    def file(self, data, name='vmlinuz'):
+        path = os.path.join(self.tmp, name)
+        with open(path, 'wb') as f:
+            f.write(data)
+        return path
+
+    def test_each_architecture_raw(self):
+        for arch, (data, what, rel) in KINDS.items():
+            got = kfile.identify(self.file(data))
+            self.assertEqual((got.arch, got.what, got.release), (arch, what, rel), arch)
+
+    def test_compressed_images_are_looked_into(self):
+        data, _, _ = KINDS['arm64']
+        got = kfile.identify(self.file(gzip.compress(data)))
+        self.assertEqual(got.arch, 'arm64')
+        self.assertEqual(got.what, 'an arm64 Image (4K pages) in the gzip stream at 0x0')
+        self.assertEqual(got.data, data)    # what QEMU boots: decompressed
+
+    def test_what_is_no_kernel_of_the_table(self):
+        cases = {
+            'a 32-bit x86 bzImage': x86(flags=0),
+            'a big-endian powerpc ELF': elf(21, '>'),
+            'an ELF file (e_machine 62) that is no Linux kernel': elf(62, linux=False),
+            'first bytes: 23 21 2f 62': b'#!/bin/sh\necho hi\n',
+            'first bytes: an empty file': b'',
+        }
+        for what, data in cases.items():
+            got = kfile.identify(self.file(data))
+            self.assertIsNone(got.arch, what)
+            self.assertIn(what, got.what)
+
+    def run_cli(self, *args):
+        return subprocess.run([VM_TEST, *args], capture_output=True, text=True)
+
+    def test_the_command_line_refuses_at_once(self):
+        for path, arch, said in [(self.file(b'not a kernel\n', 'notes'), None, 'not a kernel image: no kernel image'),
+                                 (self.file(KINDS['riscv'][0], 'Image'), 'x86', 'is a riscv64 Image, a kernel for '
+                                                                                'riscv, not for --arch x86'),
+                                 (os.path.join(self.tmp, 'missing'), None, 'no such file')]:
+            p = self.run_cli('--kernel-file', path, *(['--arch', arch] if arch else []), '--list')
+            self.assertEqual(p.returncode, 2, p.stderr)
+            first = p.stderr.splitlines()[0]
+            self.assertIn(said, first)
+            self.assertEqual(p.stderr.splitlines()[1:], ['vm: 0 passed, 1 failed'])
+
+    def test_an_image_lists_as_one_entry(self):
+        p = self.run_cli('--kernel-file', self.file(KINDS['s390x'][0]), '--list-json')
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r'"id": "s390x-[a-z]+-file-[0-9a-f]{12}"')
+
+
+def deb_not_in_the_default_pins():
+    """The corpus's trixie cloud-amd64 kernel package (verified), which ci/vm/pins.txt lacks."""
+    default = {p.package for p in pinfile.read_pins(KERNEL_PINS)[0]}
+    pin = next(p for p in pinfile.read_pins(CORPUS_PINS)[0]
+               if p.suite == 'trixie' and p.arch == 'amd64' and '-cloud-' in p.package)
+    assert pin.package not in default
+    return pin, pinfile.fetch([pin], CORPUS_PINS)[0]
+
+
+class EndToEnd(unittest.TestCase):
+    def test_an_image_from_a_package_boots_to_a_pass(self):
+        pkgdir = os.environ.get('PKGDIR')
+        if not pkgdir or not glob.glob(os.path.join(pkgdir, 'hello-buffer-config_*_amd64.deb')):
+            self.skipTest('PKGDIR with the amd64 package (ci/build.sh) not given')
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        pin, deb = deb_not_in_the_default_pins()
+        subprocess.run(f'dpkg-deb --fsys-tarfile "{deb}" | tar -x -C "{tmp}" --wildcards "./boot/vmlinuz-*"',
+                       shell=True, check=True)
+        img = glob.glob(os.path.join(tmp, 'boot/vmlinuz-*'))[0]
+        logs = os.path.join(tmp, 'logs')
+        p = subprocess.run([VM_TEST, '--kernel-file', img, '--jobs', '1', '--package-dir', pkgdir,
+                            '--log-dir', logs], capture_output=True, text=True)
+        print(p.stdout + p.stderr[-3000:])
+        self.assertEqual(p.returncode, 0, f'{pin.package} {pin.version} from {os.path.basename(img)}')
+        row = next(line for line in p.stdout.splitlines() if line.startswith('x86 '))
+        self.assertRegex(row, rf'^x86 +trixie +file-{re.escape(pin.package[12:])} +PASS ')
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
