@@ -46,6 +46,9 @@ def parse(argv):
     ap.add_argument('--jobs', '-j', type=int, default=min(2, os.cpu_count() or 1), help='VMs at once')
     ap.add_argument('--list', action='store_const', const='text', dest='list')
     ap.add_argument('--list-json', action='store_const', const='json', dest='list')
+    ap.add_argument('--shell', nargs='?', const='after', choices=['after', 'instead'],
+                    help='a root shell on the guest\'s console, on this terminal, after the stages (or instead '
+                         'of them); exiting it powers the guest off. One VM only')
     ap.add_argument('--keep', action='store_true', help='keep each VM work directory')
     ap.add_argument('--log-dir', default=os.path.join(TOP, 'build/vm-logs'))
     a = ap.parse_args(argv)
@@ -105,9 +108,12 @@ def main(argv):
         if a.shards_json:
             print(vm_matrix.shard_plan(matrix, a.shards_json))
             return 0
+        if a.shell and (len(matrix) != 1 or not sys.stdin.isatty()):
+            raise UsageError(f'--shell wants one VM ({len(matrix)} selected: pick one with --id, --arch, '
+                             f'--kernel or --kernel-file) and a terminal on stdin')
         ensure_tools(matrix)
         os.makedirs(a.log_dir, exist_ok=True)
-        runner = Runner(a.package_dir, a.log_dir, min(a.jobs, max(1, len(matrix))), a.keep)
+        runner = Runner(a.package_dir, a.log_dir, min(a.jobs, max(1, len(matrix))), a.keep, shell=a.shell or '')
     except (HbcError, arches.TableError, OSError) as e:
         print(f'vm-test.py: error: {e}\nvm: 0 passed, 1 failed', file=sys.stderr)
         return 2
@@ -120,7 +126,7 @@ def main(argv):
     text = table(results, time.time() - t0)
     print(text, end='')
     open(os.path.join(a.log_dir, 'matrix.txt'), 'w').write(text)
-    return 0 if all(r.result == 'PASS' for r in results) else 1
+    return 0 if all(r.result in ('PASS', 'SHELL') for r in results) else 1
 
 
 if __name__ == '__main__':

@@ -40,7 +40,7 @@ def packages(pkgdir, row):
     return found
 
 
-def guest_env(res, nonce, test_timeout):
+def guest_env(res, nonce, test_timeout, shell=''):
     """/hbc/env: what tests/vm/guest.sh reads (its header lists the same names)."""
     field = lambda d, f: run(['dpkg-deb', '-f', d, f]).strip()
     row = res.entry.row
@@ -49,12 +49,13 @@ def guest_env(res, nonce, test_timeout):
             'HBC_MACHINES': row['machines'], 'HBC_BTF': res.btf.kind, 'HBC_VERSION': field(res.deb, 'Version'),
             'HBC_PREVIOUS': field(res.prev, 'Version'), 'HBC_STEP_TIMEOUT': test_timeout // 3,
             'HBC_GUEST_TIMEOUT': test_timeout - 10,
-            'HBC_STORM': int(os.environ.get('HBC_VM_STORM') or conf('storm-execs'))}
+            'HBC_STORM': int(os.environ.get('HBC_VM_STORM') or conf('storm-execs')), 'HBC_SHELL': shell}
 
 
-def initramfs(res, pkgdir, work, test_timeout):
+def initramfs(res, pkgdir, work, test_timeout, shell=''):
     """WORK/initrd.gz: the shared root plus this run's overlay, from RES (resolve.Resolved)
-    and the repositories beside its packages in PKGDIR. Returns the run's nonce."""
+    and the repositories beside its packages in PKGDIR; SHELL: "after" or "instead" of the
+    stages, a shell on the console (--shell). Returns the run's nonce."""
     entry = res.entry
     nonce = os.environ.get('HBC_VM_NONCE') or secrets.token_hex(8)
     top, units = f'{work}/overlay', f'{work}/overlay/etc/systemd/system'
@@ -75,7 +76,7 @@ def initramfs(res, pkgdir, work, test_timeout):
         shutil.copy(os.path.join(TOP, src), f'{top}/{dst}')
     shutil.copy(os.path.join(TOP, 'tests/vm/hbc-test.service'), f'{units}/hbc-test.service')
     with open(f'{top}/hbc/env', 'w') as f:
-        f.write(''.join(f'{k}={v}\n' for k, v in guest_env(res, nonce, test_timeout).items()))
+        f.write(''.join(f'{k}={v}\n' for k, v in guest_env(res, nonce, test_timeout, shell).items()))
     os.symlink('../hbc-test.service', f'{units}/multi-user.target.wants/hbc-test.service')
     for masked in MASKED:
         os.symlink('/dev/null', f'{units}/{masked}')

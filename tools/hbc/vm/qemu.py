@@ -39,10 +39,13 @@ def tcg_cpu(row, cpu=None):
     return cpu
 
 
-def command(row, accel, cpu, smp, memory_mb, kernel, initrd, log):
+def command(row, accel, cpu, smp, memory_mb, kernel, initrd, log, interactive=False):
+    """QEMU's command line; INTERACTIVE: the console on this terminal too (--shell), Ctrl-C
+    going to the guest, everything still written to LOG."""
+    con = f'stdio,id=con,logfile={log},signal=off' if interactive else f'file,id=con,path={log}'
     return [row['qemu'], '-accel', accel, '-M', row['qmachine'], '-cpu', cpu, '-smp', str(smp),
             '-m', str(memory_mb), '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-            '-monitor', 'none', '-chardev', f'file,id=con,path={log}', '-serial', 'chardev:con',
+            '-monitor', 'none', '-chardev', con, '-serial', 'chardev:con',
             '-kernel', kernel, '-initrd', initrd,
             '-append', f'console={row["console"]} panic=-1 oops=panic rdinit=/lib/systemd/systemd '
             'systemd.show_status=0']
@@ -83,15 +86,17 @@ class Stopping:
             p.kill()
 
 
-def watch(cmd, log, nonce, limits, stopping, silent_after=None, workdir=None):
+def watch(cmd, log, nonce, limits, stopping, silent_after=None, workdir=None, interactive=False):
     """Start CMD (its console goes to LOG) and watch it; SILENT_AFTER seconds without a
-    console line stop it as silent (KVM that runs no guest)."""
+    console line stop it as silent (KVM that runs no guest). INTERACTIVE (--shell): QEMU
+    has this terminal, and once the verdict is out the guest's shell has no time limit."""
     open(log, 'w').close()
     if workdir:
         with open(os.path.join(workdir, 'qemu.cmd'), 'w') as f:
             f.write(' '.join(cmd) + '\n')
     out = open(os.path.join(workdir, 'qemu.out'), 'w') if workdir else subprocess.DEVNULL
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    p = subprocess.Popen(cmd, stdin=None if interactive else subprocess.DEVNULL,
+                         stdout=None if interactive else out, stderr=None if interactive else subprocess.STDOUT)
     stopping.procs.add(p)
     r, t0, t_init, t_res, stage = Run(), time.time(), None, None, 'boot'
     deadline = t0 + limits.boot
@@ -105,7 +110,8 @@ def watch(cmd, log, nonce, limits, stopping, silent_after=None, workdir=None):
             if t_init is None and f'{STAGE} {nonce} init' in text:
                 t_init, stage, deadline = time.time(), 'setup', time.time() + limits.test
             if t_init and t_res is None and f'{RESULT} {nonce} ' in text:
-                t_res, stage, deadline = time.time(), 'poweroff', time.time() + limits.poweroff
+                t_res, stage = time.time(), 'poweroff'
+                deadline = float('inf') if interactive else time.time() + limits.poweroff
             if time.time() > deadline or stopping.set:
                 r.timed_out = stage if stage in ('boot', 'poweroff') else \
                     (re.findall(rf'{STAGE} {nonce} (\S+)', text) or [stage])[-1]

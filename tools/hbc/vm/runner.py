@@ -57,18 +57,18 @@ def ensure_tools(entries):
         raise ToolError(p.stderr.strip() or "cannot install the VM host tools (ci/vm/host-deps.txt)")
 
 
-def prepare(entry, pkgdir, work, limits):
+def prepare(entry, pkgdir, work, limits, shell=''):
     """(kernel dir, nonce, notes) for ENTRY: resolved once, its initramfs in WORK;
     StageError naming the stage."""
     res = resolve.resolve(entry, pkgdir)
-    return res.kdir, overlay.initramfs(res, pkgdir, work, limits.test), res.notes
+    return res.kdir, overlay.initramfs(res, pkgdir, work, limits.test, shell), res.notes
 
 
 class Runner:
-    def __init__(self, pkgdir, logdir, jobs, keep, accel=None):
+    def __init__(self, pkgdir, logdir, jobs, keep, accel=None, shell=''):
         """JOBS: VMs at once; each gets an equal share of the CPUs (all of them when the
-        run has one VM, as a hosted-CI row has)."""
-        self.pkgdir, self.logdir, self.jobs, self.keep = pkgdir, logdir, jobs, keep
+        run has one VM, as a hosted-CI row has). SHELL: --shell's "after" or "instead"."""
+        self.pkgdir, self.logdir, self.jobs, self.keep, self.shell = pkgdir, logdir, jobs, keep, shell
         self.smp = max(1, (os.cpu_count() or 1) // jobs)
         self.accel, self.stopping = accel or Accel(), qemu.Stopping()
         self.limits = qemu.Limits.from_conf()
@@ -86,9 +86,9 @@ class Runner:
         while True:
             cpu = qemu.tcg_cpu(entry.row, model) if accel == 'tcg' else model
             cmd = qemu.command(entry.row, accel, cpu, self.smp, conf('memory-mb'), f'{kdir}/vmlinuz',
-                               f'{work}/initrd.gz', log)
+                               f'{work}/initrd.gz', log, bool(self.shell))
             silent_after = self.accel.policy.grace if accel == 'kvm' else None
-            run = qemu.watch(cmd, log, nonce, self.limits, self.stopping, silent_after, work)
+            run = qemu.watch(cmd, log, nonce, self.limits, self.stopping, silent_after, work, bool(self.shell))
             if not run.silent:
                 break
             why = f'no console output under KVM within {self.accel.policy.grace:.0f} s'
@@ -110,7 +110,7 @@ class Runner:
         res, work = Result(entry), tempfile.mkdtemp(dir=self.runs, prefix=entry.row['name'] + '.')
         try:
             t0 = time.time()
-            kdir, nonce, notes = prepare(entry, self.pkgdir, work, self.limits)
+            kdir, nonce, notes = prepare(entry, self.pkgdir, work, self.limits, self.shell)
             res.notes += notes
             accel = self.accel.choose(entry.row, f'{kdir}/vmlinuz')
             say(f'[{entry.id}] boot {entry.pin.package} {entry.pin.version} ({entry.suite}/{entry.pin.arch}) '
@@ -148,6 +148,6 @@ def table(results, seconds):
     lines = ['', fmt.format('ARCH', 'SUITE', 'KERNEL', 'RESULT', 'ATTACH', 'BOOT_S', 'TEST_S', 'DETAIL')]
     lines += [fmt.format(r.entry.row['name'], r.entry.suite, r.entry.label, r.result, r.attach,
                          r.boot_s, r.test_s, r.detail) for r in results]
-    passed = sum(r.result == 'PASS' for r in results)
+    passed, failed = (sum(r.result == v for r in results) for v in ('PASS', 'FAIL'))  # SHELL: neither
     return '\n'.join(lines + ['', f'vm: wall time {seconds:.0f} s',
-                              f'vm: {passed} passed, {len(results) - passed} failed']) + '\n'
+                              f'vm: {passed} passed, {failed} failed']) + '\n'

@@ -8,6 +8,8 @@ line carries the run's nonce, so that nothing else on the console can pass for o
   HBC-VM-RESULT <nonce> PASS|FAIL attach=<mode> test_s=<s> rc=<n> [failed=<stages>]
   HBC-VM-RESULT <nonce> FAIL attach=- rc=<n> reason=timeout|no-verdict
                                                         run.sh, when the test died
+  HBC-VM-RESULT <nonce> SHELL attach=- rc=0              run.sh: --shell instead of the test
+  HBC-VM-SHELL  <nonce> ...                             run.sh: the shell starts (--shell)
 
 The host stops a VM itself at a stage's limit; the stage it was at is TIMED_OUT."""
 import re
@@ -18,7 +20,7 @@ STAGE, CHECK, RESULT = 'HBC-VM-STAGE', 'HBC-VM-CHECK', 'HBC-VM-RESULT'
 
 @dataclass(frozen=True)
 class Verdict:
-    result: str         # PASS or FAIL
+    result: str         # PASS or FAIL (SHELL: no test ran, --shell instead)
     attach: str         # the attach mode the guest reported, or '-'
     detail: str         # why it failed ('' for a PASS)
 
@@ -57,6 +59,8 @@ def parse(log, nonce, qemu_rc, timed_out=None, limit=None):
         panic = re.search(r'Kernel panic - not syncing.*', log)
         return Verdict('FAIL', attach, f'kernel panic at stage {stage}: {panic.group(0).strip()}' if panic else
                        f'VM stopped at stage {stage} without a verdict (qemu exit {qemu_rc})')
+    if result.startswith('SHELL '):
+        return Verdict('SHELL', attach, 'no stages ran: --shell instead of them')
     if result.startswith('PASS ') and not fails:
         return Verdict('PASS', attach, '') if qemu_rc == 0 else \
             Verdict('FAIL', attach, f'guest passed but qemu exited {qemu_rc}')

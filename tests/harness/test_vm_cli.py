@@ -1,18 +1,22 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-"""ci/vm-test.py --kernel-file: the architecture read from an image's own header
-(tools/hbc/kfile.py) for each architecture's image kind, raw, compressed and wrong; the
-command line's refusals (exit 2, one line saying what the file is); and end to end, an
-image cut out of a Debian kernel package that ci/vm/pins.txt does not boot (the corpus's
-cloud-amd64 kernel of trixie) booted through every guest stage to a PASS."""
+"""ci/vm-test.py's options for a CI engineer. --kernel-file: the architecture read from an
+image's own header (tools/hbc/kfile.py) for each architecture's image kind, raw,
+compressed and wrong; the command line's refusals (exit 2, one line saying what the file
+is); and end to end, an image cut out of a Debian kernel package that ci/vm/pins.txt does
+not boot (the corpus's cloud-amd64 kernel of trixie) booted through every guest stage to
+a PASS. --shell: a shell on a real guest's console, driven through a pseudo-terminal."""
 import glob
 import gzip
 import os
+import pty
 import re
+import select
 import shutil
 import struct
 import subprocess
 import tempfile
+import time
 import unittest
 
 from hbc import TOP, kfile, pinfile  # PYTHONPATH=tools (tests/meson.build)
@@ -117,10 +121,13 @@ def deb_not_in_the_default_pins():
 
 
 class EndToEnd(unittest.TestCase):
-    def test_an_image_from_a_package_boots_to_a_pass(self):
-        pkgdir = os.environ.get('PKGDIR')
-        if not pkgdir or not glob.glob(os.path.join(pkgdir, 'hello-buffer-config_*_amd64.deb')):
+    def setUp(self):
+        self.pkgdir = os.environ.get('PKGDIR')
+        if not self.pkgdir or not glob.glob(os.path.join(self.pkgdir, 'hello-buffer-config_*_amd64.deb')):
             self.skipTest('PKGDIR with the amd64 package (ci/build.sh) not given')
+
+    def test_an_image_from_a_package_boots_to_a_pass(self):
+        pkgdir = self.pkgdir
         tmp = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, tmp)
         pin, deb = deb_not_in_the_default_pins()
@@ -134,6 +141,46 @@ class EndToEnd(unittest.TestCase):
         self.assertEqual(p.returncode, 0, f'{pin.package} {pin.version} from {os.path.basename(img)}')
         row = next(line for line in p.stdout.splitlines() if line.startswith('x86 '))
         self.assertRegex(row, rf'^x86 +trixie +file-{re.escape(pin.package[12:])} +PASS ')
+
+
+    def test_a_shell_on_the_console(self):
+        """--shell instead: the guest's root shell on a terminal; what is typed runs there."""
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        row = next(p for p in pinfile.read_pins(KERNEL_PINS)[0] if p.arch == 'amd64')
+        entry = f'x86-{row.suite}-{row.package[12:]}'
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(VM_TEST, [VM_TEST, '--id', entry, '--shell', 'instead', '--jobs', '1',
+                               '--package-dir', self.pkgdir, '--log-dir', os.path.join(tmp, 'logs')])
+        seen = b''
+
+        def until(marker, timeout):
+            nonlocal seen
+            end = time.time() + timeout
+            while marker not in seen and time.time() < end:
+                if select.select([fd], [], [], 1)[0]:
+                    try:
+                        seen += os.read(fd, 65536)
+                    except OSError:     # the child closed the terminal
+                        break
+            return marker in seen
+
+        try:
+            self.assertTrue(until(b'HBC-VM-SHELL', 600), seen[-2000:].decode(errors='replace'))
+            self.assertTrue(until(b'# ', 60), seen[-500:].decode(errors='replace'))
+            os.write(fd, b'echo hbc-$((6 * 7)) $(uname -m) $(systemctl is-system-running)\r')
+            self.assertTrue(until(b'hbc-42 x86_64 ', 60), seen[-1000:].decode(errors='replace'))
+            os.write(fd, b'exit\r')
+            self.assertTrue(until(b'vm: 0 passed, 0 failed', 120), seen[-1500:].decode(errors='replace'))
+        finally:
+            try:
+                os.kill(pid, 15)
+            except ProcessLookupError:
+                pass
+            _, status = os.waitpid(pid, 0)
+        self.assertIn(b' SHELL ', seen)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, seen[-1500:].decode(errors='replace'))
 
 
 if __name__ == '__main__':
