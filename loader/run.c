@@ -203,11 +203,11 @@ static void tell_status(struct session *s)
 			 s->events - s->journaled);
 	s->told_events = s->events;
 	s->told_lost = s->lost;
-	s->told_excluded = excluded(s);
+	s->told_excluded = excluded(s);	/* read once: what is said is what is compared */
 	s->told_at = monotonic_s();
 	hbc_notify(s->notify, "STATUS=%s, %s, btf %s; %lu events, %llu lost, %llu excluded%s; "
 		   "%zu uids, %zu exclusions from %s%s%s%s", hbc_attach_names[s->a.mode],
-		   hbc_buffer_name(s->buf), s->btf->what, s->events, s->lost, excluded(s), journal,
+		   hbc_buffer_name(s->buf), s->btf->what, s->events, s->lost, s->told_excluded, journal,
 		   r->cfg.count,
 		   r->cfg.nexcludes, r->path ? r->path : "no --config", r->reading ? "; reloading" : "",
 		   r->last[0] ? "; last reload: " : "", r->last);
