@@ -105,6 +105,19 @@ class Recognition(unittest.TestCase):
             self.assertIn(said, first)
             self.assertEqual(p.stderr.splitlines()[1:], ['vm: 0 passed, 1 failed'])
 
+    def test_modules_must_be_a_modules_tree(self):
+        img, empty = self.file(KINDS['x86'][0]), os.path.join(self.tmp, 'mods')
+        os.mkdir(empty)
+        p = self.run_cli('--kernel-file', img, '--modules', empty, '--list')
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn(f'--modules {empty}: no modules.dep in it nor in 6.12.9-test/ below it', p.stderr)
+        os.makedirs(os.path.join(empty, '6.12.9-test'))
+        open(os.path.join(empty, '6.12.9-test', 'modules.dep'), 'w').close()
+        self.assertEqual(self.run_cli('--kernel-file', img, '--modules', empty, '--list').returncode, 0)
+        p = self.run_cli('--modules', empty, '--list')
+        self.assertEqual(p.returncode, 2)
+        self.assertIn('--modules goes with --kernel-file', p.stderr)
+
     def test_an_image_lists_as_one_entry(self):
         p = self.run_cli('--kernel-file', self.file(KINDS['s390x'][0]), '--list-json')
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -131,12 +144,17 @@ class EndToEnd(unittest.TestCase):
         tmp = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, tmp)
         pin, deb = deb_not_in_the_default_pins()
-        subprocess.run(f'dpkg-deb --fsys-tarfile "{deb}" | tar -x -C "{tmp}" --wildcards "./boot/vmlinuz-*"',
-                       shell=True, check=True)
-        img = glob.glob(os.path.join(tmp, 'boot/vmlinuz-*'))[0]
+        subprocess.run(f'dpkg-deb -x "{deb}" "{tmp}/pkg"', shell=True, check=True)
+        img = glob.glob(os.path.join(tmp, 'pkg/boot/vmlinuz-*'))[0]
+        # its modules, as its postinst would leave them (depmod), for --modules
+        src = (glob.glob(os.path.join(tmp, 'pkg/lib/modules/*')) + glob.glob(os.path.join(tmp, 'pkg/usr/lib/modules/*')))[0]
+        mods = os.path.join(tmp, 'base/lib/modules', os.path.basename(src))
+        os.makedirs(os.path.dirname(mods))
+        os.rename(src, mods)
+        subprocess.run(['depmod', '-b', os.path.join(tmp, 'base'), os.path.basename(mods)], check=True)
         logs = os.path.join(tmp, 'logs')
-        p = subprocess.run([VM_TEST, '--kernel-file', img, '--jobs', '1', '--package-dir', pkgdir,
-                            '--log-dir', logs], capture_output=True, text=True)
+        p = subprocess.run([VM_TEST, '--kernel-file', img, '--modules', mods, '--jobs', '1',
+                            '--package-dir', pkgdir, '--log-dir', logs], capture_output=True, text=True)
         print(p.stdout + p.stderr[-3000:])
         self.assertEqual(p.returncode, 0, f'{pin.package} {pin.version} from {os.path.basename(img)}')
         row = next(line for line in p.stdout.splitlines() if line.startswith('x86 '))

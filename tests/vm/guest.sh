@@ -8,7 +8,8 @@
 # kernel's BTF comes from), HBC_VERSION and HBC_PREVIOUS (the package versions of the repositories
 # /hbc/repo and /hbc/repo-prev), HBC_STEP_TIMEOUT (seconds per step), HBC_GUEST_TIMEOUT
 # (for the whole test: run.sh), HBC_AUTOPKGTEST (1: the root has autopkgtest), HBC_STORM
-# (execs of the storm stage: ci/vm/vm.conf storm-execs).
+# (execs of the storm stage: ci/vm/vm.conf storm-execs), HBC_MODULES (1: --modules put the
+# kernel's modules in /lib/modules), HBC_SHELL (--shell: for run.sh).
 # /hbc/tools: this architecture's tests/tools (exec-kinds, noop), from ci/build.sh.
 set -u
 # shellcheck disable=SC1091 # written by the host
@@ -88,6 +89,10 @@ expect "uname -m $m is a machine of $HBC_OBJECT ($HBC_MACHINES)" grep -qx "$m" <
 expect "systemd is PID 1 ($(readlink /proc/1/exe))" test "$(readlink /proc/1/exe)" = "$(readlink -f /lib/systemd/systemd)"
 systemctl --failed --no-legend --plain | sed 's/^/    failed unit| /'
 expect "systemd: multi-user.target is $(systemctl is-active multi-user.target)" systemctl -q is-active multi-user.target
+if [ "${HBC_MODULES:-0}" = 1 ]; then	# --modules: the tree is there, and udev loaded from it
+	expect "modules of $(uname -r): $(wc -l <"/lib/modules/$(uname -r)/modules.dep") in modules.dep, $(wc -l </proc/modules) loaded" \
+		test -s /proc/modules
+fi
 # HBC_BTF (vmlinux/<name>/min-btf/index.txt): "kernel" where this kernel has BTF;
 # "embedded" where its release was built without and the loader carries a minimal BTF for it
 if [ "$HBC_BTF" = embedded ]; then

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .. import TOP, debian, pinfile
-from ..errors import ConfigError
+from ..errors import ConfigError, UsageError
 from ..proc import sha256
 from .config import CORPUS_PINS, KERNEL_PINS, conf, say
 
@@ -18,6 +18,7 @@ class Entry:
     pin: debian.Pin = None          # None: no kernel pinned for this architecture
     pins: str = KERNEL_PINS         # the pin file PIN is a row of
     image: object = None            # --kernel-file: its kfile.Image (PIN: the file, its release)
+    modules: str = None             # --modules: the image's /lib/modules/<release> tree
 
     @property
     def label(self):
@@ -84,11 +85,22 @@ def shard_plan(entries, n):
     return json.dumps([s for s in out if s['kernels']])
 
 
-def file_entry(row, path, image, suite):
+def file_entry(row, path, image, suite, modules=None):
     """The entry for --kernel-file PATH (IMAGE: its kfile.identify) with the guest root of
-    SUITE: a pin of the file itself (its name, its release as the version, its SHA-256)."""
+    SUITE: a pin of the file itself (its name, its release as the version, its SHA-256).
+    MODULES: a directory with the image's modules (modules.dep in it, or in MODULES/<release>)."""
     pin = debian.Pin(suite, row['debarch'], os.path.basename(path), image.release, sha256(path), None)
-    return Entry(row, suite, pin, pins=None, image=image)
+    if modules:
+        tree = next((d for d in (modules, os.path.join(modules, image.release))
+                     if os.path.isfile(os.path.join(d, 'modules.dep'))), None)
+        if not tree:
+            raise UsageError(f'--modules {modules}: no modules.dep in it nor in {image.release}/ below it '
+                             f'(a /lib/modules/<release> tree, as "make modules_install" or a kernel package has it)')
+        if image.release == '-':
+            raise UsageError(f'--modules {modules}: {path} names no release ("Linux version ..."), '
+                             f'so there is no /lib/modules/<release> to put them in')
+        modules = tree
+    return Entry(row, suite, pin, pins=None, image=image, modules=modules)
 
 
 def kernel_entry(table, wanted, spec, suite, pins=KERNEL_PINS):

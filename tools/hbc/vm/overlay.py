@@ -18,6 +18,7 @@ MASKED = ['getty@.service', 'serial-getty@.service', 'getty-static.service', 'mo
           'systemd-modules-load.service', 'ldconfig.service', 'systemd-journal-catalog-update.service',
           'systemd-update-done.service', 'systemd-journal-flush.service', 'systemd-random-seed.service',
           'dev-hugepages.mount', 'dev-mqueue.mount', 'sys-fs-fuse-connections.mount']
+MODULE_UNITS = ('modprobe@.service', 'systemd-modules-load.service')
 # no generators: a daemon-reload (every install, upgrade and purge) takes half the time
 # under TCG, and nothing here needs them
 GENERATORS = ('debug', 'fstab', 'getty', 'gpt-auto', 'hibernate-resume', 'rc-local', 'run', 'ssh',
@@ -49,7 +50,8 @@ def guest_env(res, nonce, test_timeout, shell=''):
             'HBC_MACHINES': row['machines'], 'HBC_BTF': res.btf.kind, 'HBC_VERSION': field(res.deb, 'Version'),
             'HBC_PREVIOUS': field(res.prev, 'Version'), 'HBC_STEP_TIMEOUT': test_timeout // 3,
             'HBC_GUEST_TIMEOUT': test_timeout - 10,
-            'HBC_STORM': int(os.environ.get('HBC_VM_STORM') or conf('storm-execs')), 'HBC_SHELL': shell}
+            'HBC_STORM': int(os.environ.get('HBC_VM_STORM') or conf('storm-execs')), 'HBC_SHELL': shell,
+            'HBC_MODULES': int(bool(res.entry.modules))}
 
 
 def initramfs(res, pkgdir, work, test_timeout, shell=''):
@@ -75,11 +77,14 @@ def initramfs(res, pkgdir, work, test_timeout, shell=''):
     for src, dst in GUEST_FILES:
         shutil.copy(os.path.join(TOP, src), f'{top}/{dst}')
     shutil.copy(os.path.join(TOP, 'tests/vm/hbc-test.service'), f'{units}/hbc-test.service')
+    if entry.modules:   # --modules: the tree, and module loading not masked (udev loads them)
+        shutil.copytree(entry.modules, f'{top}/lib/modules/{entry.image.release}', symlinks=True)
     with open(f'{top}/hbc/env', 'w') as f:
         f.write(''.join(f'{k}={v}\n' for k, v in guest_env(res, nonce, test_timeout, shell).items()))
     os.symlink('../hbc-test.service', f'{units}/multi-user.target.wants/hbc-test.service')
     for masked in MASKED:
-        os.symlink('/dev/null', f'{units}/{masked}')
+        if not (entry.modules and masked in MODULE_UNITS):
+            os.symlink('/dev/null', f'{units}/{masked}')
     os.makedirs(f'{top}/etc/systemd/system-generators')
     for gen in GENERATORS:
         os.symlink('/dev/null', f'{top}/etc/systemd/system-generators/systemd-{gen}-generator')
