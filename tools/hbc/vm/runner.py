@@ -25,6 +25,7 @@ class Result:
     entry: object
     result: str = 'FAIL'
     attach: str = '-'
+    accel: str = '-'                # what QEMU ran the guest with: kvm or tcg
     boot_s: str = '-'
     test_s: str = '-'
     detail: str = ''
@@ -96,6 +97,7 @@ class Runner:
             res.notes.append('kvm gave no console output: restarted under tcg')
             self.accel.refute(why)
             accel = 'tcg'
+        res.accel = accel
         res.boot_s = f'{run.boot_s:.0f}' if run.boot_s is not None else '-'
         res.test_s = f'{run.test_s:.0f}' if run.test_s is not None else '-'
         limit = self.limits.boot if run.timed_out == 'boot' else None
@@ -144,9 +146,9 @@ class Runner:
 
 def table(results, seconds):
     """The matrix as printed and saved (vm-logs/matrix.txt); its last line is the count."""
-    fmt = '{:<8} {:<9} {:<22} {:<6} {:<10} {:>6} {:>6}  {}'
-    lines = ['', fmt.format('ARCH', 'SUITE', 'KERNEL', 'RESULT', 'ATTACH', 'BOOT_S', 'TEST_S', 'DETAIL')]
-    lines += [fmt.format(r.entry.row['name'], r.entry.suite, r.entry.label, r.result, r.attach,
+    fmt = '{:<8} {:<9} {:<22} {:<6} {:<10} {:<5} {:>6} {:>6}  {}'
+    lines = ['', fmt.format('ARCH', 'SUITE', 'KERNEL', 'RESULT', 'ATTACH', 'ACCEL', 'BOOT_S', 'TEST_S', 'DETAIL')]
+    lines += [fmt.format(r.entry.row['name'], r.entry.suite, r.entry.label, r.result, r.attach, r.accel,
                          r.boot_s, r.test_s, r.detail) for r in results]
     passed, failed = (sum(r.result == v for r in results) for v in ('PASS', 'FAIL'))  # SHELL: neither
     return '\n'.join(lines + ['', f'vm: wall time {seconds:.0f} s',
