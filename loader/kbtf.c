@@ -54,12 +54,51 @@ static int use_embedded(struct hbc_btf *b, const struct hbc_kernel_btf *k)
 	return 0;
 }
 
+/*
+ * Where libbpf's btf__load_vmlinux_btf() looks besides HBC_KERNEL_BTF (%1$s: the release):
+ * where a distribution or an operator puts a kernel's vmlinux or its BTF.
+ */
+static const char *const standard_locations[] = {
+	"/boot/vmlinux-%1$s",
+	"/lib/modules/%1$s/vmlinux-%1$s",
+	"/lib/modules/%1$s/build/vmlinux",
+	"/usr/lib/modules/%1$s/kernel/vmlinux",
+	"/usr/lib/debug/boot/vmlinux-%1$s",
+	"/usr/lib/debug/boot/vmlinux-%1$s.debug",
+	"/usr/lib/debug/lib/modules/%1$s/vmlinux",
+};
+
+/* The first standard location for @release with BTF in it; 0, or -ENOENT if none. */
+static int use_standard(struct hbc_btf *b, const char *release)
+{
+	struct btf *btf;
+
+	for (size_t i = 0; i < sizeof(standard_locations) / sizeof(standard_locations[0]); i++) {
+		if (snprintf(b->std_path, sizeof(b->std_path), standard_locations[i], release) >=
+		    (int)sizeof(b->std_path) || access(b->std_path, R_OK))
+			continue;
+		btf = btf__parse(b->std_path, NULL);
+		if (!btf) {
+			fprintf(stderr, PROG ": %s: no BTF in it (%s): not used\n", b->std_path,
+				hbc_btf_parse_error(errno));
+			continue;
+		}
+		btf__free(btf);
+		b->custom_path = b->std_path;
+		snprintf(b->what, sizeof(b->what), "%s (a standard location)", b->std_path);
+		return 0;
+	}
+	return -ENOENT;
+}
+
 static int no_btf(const struct hbc_object *obj, const char *release)
 {
-	fprintf(stderr, PROG ": this kernel (%s) has no BTF (" HBC_KERNEL_BTF ") and this build "
-		"carries none for it (%zu kernel release(s) of %s); give one with --btf FILE "
-		"(e.g. pahole -J from the kernel's DWARF, or a kernel built with "
-		"CONFIG_DEBUG_INFO_BTF=y)\n", release, obj->btfs_count, obj->name);
+	fprintf(stderr, PROG ": this kernel (%s) has no BTF (" HBC_KERNEL_BTF "), this build "
+		"carries none for it (%zu kernel release(s) of %s) and none is at /boot/vmlinux-%s "
+		"or the other places libbpf looks; give one with --btf FILE, or put it at "
+		"/boot/vmlinux-%s (e.g. pahole -J from the kernel's DWARF, or build the kernel "
+		"with CONFIG_DEBUG_INFO_BTF=y)\n", release, obj->btfs_count, obj->name, release,
+		release);
 	return -ENOENT;
 }
 
@@ -81,7 +120,7 @@ int hbc_btf_choose(struct hbc_btf *b, const struct hbc_object *obj, const char *
 		return -errno;
 	k = hbc_object_btf(obj, u.release);
 	if (!k)
-		return no_btf(obj, u.release);
+		return use_standard(b, u.release) ? no_btf(obj, u.release) : 0;
 	err = use_embedded(b, k);
 	if (err)
 		fprintf(stderr, PROG ": cannot hand the embedded BTF for %s to libbpf: %s\n",
