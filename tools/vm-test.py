@@ -3,7 +3,8 @@
 """Boot Debian kernels of every architecture under QEMU, install the package in each
 guest with its own dpkg, trace execs there, and print the matrix (ci/vm/README.md).
 
-  ci/vm-test.py [--arch A]... [--id ID]... [--kernel PKG[=VERSION]]... [--kernel-file IMAGE [--modules DIR]]
+  ci/vm-test.py [--arch A]... [--id ID]... [--kernel PKG[=VERSION]]...
+                [--kernel-file IMAGE [--modules DIR] [--btf FILE]]
                 [--suite S] [--package-dir DIR]
                 [--all] [--shard I/N | --shards-json N] [--jobs N] [--list | --list-json] [--keep]
                 [--log-dir DIR]
@@ -37,6 +38,9 @@ def parse(argv):
     ap.add_argument('--modules', metavar='DIR',
                     help='with --kernel-file: its modules (a /lib/modules/<release> tree, or the directory above '
                          'it), for a kernel whose console or virtio drivers are modules')
+    ap.add_argument('--btf', metavar='FILE',
+                    help='with --kernel-file: the BTF of an image without its own; the guest gets it at '
+                         '/boot/vmlinux-<release>, where the loader looks')
     ap.add_argument('--suite', help='the suite to find --kernel packages in (default: kernel-search-suites); '
                                     'with --kernel-file, its guest root\'s (default: the newest pinned)')
     ap.add_argument('--all', action='store_true',
@@ -61,8 +65,8 @@ def parse(argv):
         ap.error('--id picks entries of the default matrix; --kernel makes its own')
     if a.all and a.kernel:
         ap.error('--all boots the corpus; --kernel makes its own entries')
-    if a.modules and not a.kernel_file:
-        ap.error('--modules goes with --kernel-file')
+    if (a.modules or a.btf) and not a.kernel_file:
+        ap.error('--modules and --btf go with --kernel-file')
     if a.kernel_file and (a.kernel or a.all or a.id or a.shard or len(a.arch) > 1):
         ap.error('--kernel-file boots one image: no --kernel, --all, --id or --shard, at most one --arch')
     if a.shards_json is not None and (a.shards_json < 1 or a.shard):
@@ -82,7 +86,8 @@ def file_entry(a, table_rows):
         raise UsageError(f'--kernel-file {a.kernel_file} is {image.what}, a kernel for {row["name"]}, '
                          f'not for --arch {a.arch[0]}')
     say(f'--kernel-file {a.kernel_file}: {image.what}, release {image.release}')
-    return vm_matrix.file_entry(row, a.kernel_file, image, a.suite or roots.suites(row['debarch'])[-1], a.modules)
+    return vm_matrix.file_entry(row, a.kernel_file, image, a.suite or roots.suites(row['debarch'])[-1], a.modules,
+                                a.btf)
 
 
 def entries(a):

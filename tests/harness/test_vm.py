@@ -14,7 +14,7 @@ import tempfile
 import textwrap
 import unittest
 
-from hbc import TOP, arches, debian, kimage  # PYTHONPATH=tools (tests/meson.build)
+from hbc import TOP, arches, debian, kfile, kimage  # PYTHONPATH=tools (tests/meson.build)
 from hbc.errors import ConfigError
 from hbc.vm import accel, matrix, overlay, qemu, resolve, runner, verdict
 from hbc.vm.config import StageError
@@ -304,6 +304,30 @@ class Overlay(unittest.TestCase):
             self.assertIn('HBC_BTF=embedded\n', env)
             self.assertIn('HBC_AUTOPKGTEST=0\n', env)
             self.assertEqual(res.notes, ['guest root: trixie (none pinned for bookworm)'])
+
+    def test_a_kernel_file_btf_goes_where_the_loader_looks(self):
+        pkgdir = os.environ['PKGDIR']
+        row = next(r for r in arches.rows() if r['name'] == 'x86')
+        pin = debian.Pin('trixie', 'amd64', 'bzImage', '6.19.0-custom', '0' * 64, None)
+        image = kfile.Image('x86', 'an x86 bzImage', '6.19.0-custom', b'', '/x/bzImage')
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in ('root.cpio.zst', 'own.btf', 'other.btf'):
+                write(os.path.join(tmp, name), f'stand-in {name}\n')
+            entry = matrix.Entry(row, 'trixie', pin, pins=None, image=image, btf=f'{tmp}/own.btf')
+            deb, prev = overlay.packages(pkgdir, row)
+            res = resolve.Resolved(entry, deb, prev, tmp, resolve.Btf('file', f'{tmp}/own.btf', f'{tmp}/other.btf'),
+                                   f'{tmp}/root.cpio.zst', 'trixie', [])
+            work = os.path.join(tmp, 'work')
+            os.mkdir(work)
+            overlay.initramfs(res, pkgdir, work, 600)
+            with open(f'{work}/initrd.gz', 'rb') as f:
+                data = f.read()[len('stand-in root.cpio.zst\n'):]
+            got = subprocess.run(['bsdtar', '-xOf', '-', './boot/vmlinux-6.19.0-custom'], input=data,
+                                 capture_output=True, check=True).stdout
+            self.assertEqual(got, b'stand-in own.btf\n')
+            env = subprocess.run(['bsdtar', '-xOf', '-', './hbc/env'], input=data, capture_output=True,
+                                 check=True).stdout.decode()
+            self.assertIn('HBC_BTF=file\n', env)
 
 
 if __name__ == '__main__':

@@ -116,7 +116,17 @@ class Recognition(unittest.TestCase):
         self.assertEqual(self.run_cli('--kernel-file', img, '--modules', empty, '--list').returncode, 0)
         p = self.run_cli('--modules', empty, '--list')
         self.assertEqual(p.returncode, 2)
-        self.assertIn('--modules goes with --kernel-file', p.stderr)
+        self.assertIn('--modules and --btf go with --kernel-file', p.stderr)
+
+    def test_btf_must_be_btf(self):
+        p = self.run_cli('--kernel-file', self.file(KINDS['x86'][0]), '--btf', '/etc/os-release', '--list')
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn('--btf /etc/os-release: no BTF in it', p.stderr)
+        p = self.run_cli('--kernel-file', self.file(KINDS['riscv'][0]), '--btf', '/sys/kernel/btf/vmlinux', '--list')
+        self.assertEqual(p.returncode, 2, p.stderr)     # the riscv stand-in names no release
+        self.assertIn('names no release', p.stderr)
+        p = self.run_cli('--kernel-file', self.file(KINDS['x86'][0]), '--btf', '/sys/kernel/btf/vmlinux', '--list')
+        self.assertEqual(p.returncode, 0, p.stderr)
 
     def test_an_image_lists_as_one_entry(self):
         p = self.run_cli('--kernel-file', self.file(KINDS['s390x'][0]), '--list-json')

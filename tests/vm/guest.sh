@@ -94,8 +94,14 @@ if [ "${HBC_MODULES:-0}" = 1 ]; then	# --modules: the tree is there, and udev lo
 		test -s /proc/modules
 fi
 # HBC_BTF (vmlinux/<name>/min-btf/index.txt): "kernel" where this kernel has BTF;
-# "embedded" where its release was built without and the loader carries a minimal BTF for it
-if [ "$HBC_BTF" = embedded ]; then
+# "embedded" where its release was built without and the loader carries a minimal BTF for it;
+# "file": a --kernel-file without BTF, whose --btf the host put at /boot/vmlinux-RELEASE
+if [ "$HBC_BTF" = file ]; then
+	expect "the kernel has no BTF (no /sys/kernel/btf/vmlinux); /boot/vmlinux-$(uname -r) has it" \
+		test ! -e /sys/kernel/btf/vmlinux -a -s "/boot/vmlinux-$(uname -r)"
+	want_btf="/boot/vmlinux-$(uname -r) (a standard location)"
+	kbtf=/hbc/kernel.btf
+elif [ "$HBC_BTF" = embedded ]; then
 	expect "the kernel has no BTF, as its distribution builds it (no /sys/kernel/btf/vmlinux)" \
 		test ! -e /sys/kernel/btf/vmlinux
 	want_btf="embedded for $(uname -r) "

@@ -5,7 +5,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from .. import TOP, debian, pinfile
+from .. import TOP, debian, kimage, pinfile
 from ..errors import ConfigError, UsageError
 from ..proc import sha256
 from .config import CORPUS_PINS, KERNEL_PINS, conf, say
@@ -19,6 +19,7 @@ class Entry:
     pins: str = KERNEL_PINS         # the pin file PIN is a row of
     image: object = None            # --kernel-file: its kfile.Image (PIN: the file, its release)
     modules: str = None             # --modules: the image's /lib/modules/<release> tree
+    btf: str = None                 # --btf: the BTF of an image without its own
 
     @property
     def label(self):
@@ -85,10 +86,11 @@ def shard_plan(entries, n):
     return json.dumps([s for s in out if s['kernels']])
 
 
-def file_entry(row, path, image, suite, modules=None):
+def file_entry(row, path, image, suite, modules=None, btf=None):
     """The entry for --kernel-file PATH (IMAGE: its kfile.identify) with the guest root of
     SUITE: a pin of the file itself (its name, its release as the version, its SHA-256).
-    MODULES: a directory with the image's modules (modules.dep in it, or in MODULES/<release>)."""
+    MODULES: a directory with the image's modules (modules.dep in it, or in MODULES/<release>);
+    BTF: a file with its BTF, for an image without."""
     pin = debian.Pin(suite, row['debarch'], os.path.basename(path), image.release, sha256(path), None)
     if modules:
         tree = next((d for d in (modules, os.path.join(modules, image.release))
@@ -100,7 +102,14 @@ def file_entry(row, path, image, suite, modules=None):
             raise UsageError(f'--modules {modules}: {path} names no release ("Linux version ..."), '
                              f'so there is no /lib/modules/<release> to put them in')
         modules = tree
-    return Entry(row, suite, pin, pins=None, image=image, modules=modules)
+    if btf:
+        with open(btf, 'rb') as f:
+            if not kimage.find_btf(f.read()):
+                raise UsageError(f'--btf {btf}: no BTF in it (raw BTF, e.g. pahole -J of the kernel\'s vmlinux)')
+        if image.release == '-':
+            raise UsageError(f'--btf {btf}: {path} names no release ("Linux version ..."), so there is no '
+                             f'/boot/vmlinux-<release> for the guest to find it at')
+    return Entry(row, suite, pin, pins=None, image=image, modules=modules, btf=btf)
 
 
 def kernel_entry(table, wanted, spec, suite, pins=KERNEL_PINS):

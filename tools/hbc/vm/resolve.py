@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from .. import arches, btfindex, kfile, kimage, minbtf, pinfile
 from ..errors import ConfigError, HbcError
 from . import overlay, roots
-from .config import KERNEL_PINS, StageError
+from .config import KERNEL_PINS, StageError, say
 from .matrix import Entry
 
 
 @dataclass(frozen=True)
 class Btf:
-    kind: str       # "kernel": the kernel has BTF of its own; "embedded": the loader carries one
+    kind: str       # "kernel": the kernel has BTF of its own; "embedded": the loader carries one;
+                    # "file": --kernel-file --btf FILE, in the guest at /boot/vmlinux-<release>
     own: str        # this kernel's BTF file (cut from its package, or the one the loader embeds)
     other: str      # another architecture's kernel BTF (a --btf that must not load)
 
@@ -65,15 +66,20 @@ def other_btf(entry):
 
 
 def file_kernel(entry):
-    """(kernel dir, Btf) of a --kernel-file entry: a kernel with BTF of its own, or an error
-    saying it has none."""
+    """(kernel dir, Btf) of a --kernel-file entry: a kernel with BTF of its own, else the
+    --btf file given (which the guest's loader finds at /boot/vmlinux-<release>), else an
+    error saying what to pass."""
     image, sha = entry.image, entry.pin.sha256
     own = kfile.btf(image, sha)
-    if not own:
+    if own:
+        if entry.btf:
+            say(f'[{entry.id}] --btf {entry.btf} not used: the image has BTF of its own')
+        return kfile.prepare(image, sha), Btf('kernel', own, other_btf(entry))
+    if not entry.btf:
         raise ConfigError(f'{image.path} ({image.what}) has no BTF, which the loader needs and carries '
-                          f'only for the kernels of vmlinux/corpus.txt: boot a kernel built with '
-                          f'CONFIG_DEBUG_INFO_BTF=y')
-    return kfile.prepare(image, sha), Btf('kernel', own, other_btf(entry))
+                          f'only for the kernels of vmlinux/corpus.txt: pass its BTF with --btf FILE '
+                          f'(pahole -J of its vmlinux), or build it with CONFIG_DEBUG_INFO_BTF=y')
+    return kfile.prepare(image, sha), Btf('file', entry.btf, other_btf(entry))
 
 
 def resolve(entry, pkgdir):
