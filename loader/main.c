@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "hbc.h"
+#include "args.h"
 #include "config.h"
 #include "corecheck.h"
 #include "objects.h"
@@ -97,61 +98,10 @@ static void usage(FILE *out)
 		(unsigned long)HBC_RINGBUF_BYTES >> 20);
 }
 
-static int parse_ulong(const char *opt, const char *s, unsigned long min, unsigned long max,
-		       unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
-		fprintf(stderr, PROG ": %s expects a number from %lu to %lu, not '%s'\n",
-			opt, min, max, s);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
-/* @s as a power of 2 from @min to @max bytes, with an optional K or M suffix (KiB, MiB). */
-static int parse_size(const char *opt, const char *s, unsigned long min, unsigned long max,
-		      unsigned long *out)
-{
-	char *end;
-	unsigned long v, shift = 0;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*end == 'K' || *end == 'M')
-		shift = *end++ == 'K' ? 10 : 20;
-	if (errno || end == s || *end || s[0] == '-' || v > (max >> shift) || v << shift < min ||
-	    (v & (v - 1))) {
-		fprintf(stderr, PROG ": %s expects a power of 2 from %luK to %luM (K: KiB, M: MiB), "
-			"not '%s'\n", opt, min >> 10, max >> 20, s);
-		return -EINVAL;
-	}
-	*out = v << shift;
-	return 0;
-}
-
-/* @s as one of @names[@n] (an enum's words, in order); a message naming them if not. */
-static int parse_choice(const char *opt, const char *s, const char *const *names, size_t n,
-			int *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(s, names[i]) == 0) {
-			*out = (int)i;
-			return 0;
-		}
-	}
-	fprintf(stderr, PROG ": %s expects %s, %s or %s, not '%s'\n", opt, names[0], names[1],
-		names[2], s);
-	return -EINVAL;
-}
-
 enum { OPT_CHECK = 256, OPT_ATTACH, OPT_PAGES, OPT_BUFFER, OPT_CHECK_BTF, OPT_ARCH, OPT_BTF,
        OPT_RAW_SYSCALLS, OPT_RELOAD, OPT_ARGS_MAX, OPT_NO_ARGS, OPT_JOURNAL, OPT_RING_SIZE };
+
+_Static_assert(HBC_ATTACH_MODES == 3 && HBC_BUFFER_KINDS == 3, "hbc_arg_choice() takes three words");
 
 /* Returns 0 to run, 1 when done (--help printed), 'V' for --version, or -EINVAL. */
 static int parse_args(int argc, char **argv, struct options *o)
@@ -187,11 +137,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'j': o->run.output = HBC_OUT_JSON; outputs++; break;
 		case OPT_JOURNAL: o->run.output = HBC_OUT_JOURNAL; outputs++; break;
 		case 'n':
-			if (parse_ulong("--count", optarg, 1, ULONG_MAX, &o->run.count))
+			if (hbc_arg_ulong("--count", optarg, 1, ULONG_MAX, &o->run.count))
 				return -EINVAL;
 			break;
 		case OPT_ARGS_MAX:
-			if (parse_ulong("--args-max", optarg, 1, HBC_ARGS_MAX, &o->run.args_max))
+			if (hbc_arg_ulong("--args-max", optarg, 1, HBC_ARGS_MAX, &o->run.args_max))
 				return -EINVAL;
 			args_given |= 1;
 			break;
@@ -203,12 +153,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_RELOAD: o->reload = optarg; break;
 		case OPT_ARCH: o->arch = optarg; break;
 		case OPT_ATTACH:
-			if (parse_choice("--attach", optarg, hbc_attach_names, HBC_ATTACH_MODES, &choice))
+			if (hbc_arg_choice("--attach", optarg, hbc_attach_names, &choice))
 				return -EINVAL;
 			o->run.attach = (enum hbc_attach_mode)choice;
 			break;
 		case OPT_PAGES:
-			if (parse_ulong("--pages", optarg, 1, 65536, &o->run.pages))
+			if (hbc_arg_ulong("--pages", optarg, 1, 65536, &o->run.pages))
 				return -EINVAL;
 			if (o->run.pages & (o->run.pages - 1)) {
 				fprintf(stderr, PROG ": --pages must be a power of 2, not %lu\n", o->run.pages);
@@ -216,12 +166,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 			}
 			break;
 		case OPT_RING_SIZE:
-			if (parse_size("--ring-size", optarg, RING_BYTES_MIN, RING_BYTES_MAX,
+			if (hbc_arg_size("--ring-size", optarg, RING_BYTES_MIN, RING_BYTES_MAX,
 				       &o->run.ring_bytes))
 				return -EINVAL;
 			break;
 		case OPT_BUFFER:
-			if (parse_choice("--buffer", optarg, hbc_buffer_names, HBC_BUFFER_KINDS, &choice))
+			if (hbc_arg_choice("--buffer", optarg, hbc_buffer_names, &choice))
 				return -EINVAL;
 			o->run.buffer = (enum hbc_buffer_kind)choice;
 			break;
