@@ -81,7 +81,9 @@ def initramfs(res, pkgdir, work, test_timeout, shell=''):
         shutil.copy(os.path.join(TOP, src), f'{top}/{dst}')
     shutil.copy(os.path.join(TOP, 'tests/vm/hbc-test.service'), f'{units}/hbc-test.service')
     if entry.modules:   # --modules: the tree, and module loading not masked (udev loads them)
-        shutil.copytree(entry.modules, f'{top}/lib/modules/{entry.image.release}', symlinks=True)
+        # under usr/: the roots are merged-/usr, and a "lib" directory in this cpio would
+        # replace their /lib symlink when the kernel unpacks it (and /lib/systemd with it)
+        shutil.copytree(entry.modules, f'{top}/usr/lib/modules/{entry.image.release}', symlinks=True)
     with open(f'{top}/hbc/env', 'w') as f:
         f.write(''.join(f'{k}={v}\n' for k, v in guest_env(res, nonce, test_timeout, shell).items()))
     os.symlink('../hbc-test.service', f'{units}/multi-user.target.wants/hbc-test.service')
