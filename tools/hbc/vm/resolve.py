@@ -54,18 +54,18 @@ def btf_of(entry, deb, index):
                           f'so the loader carries none for it: add it with ci/pins.py add vmlinux/corpus.txt, '
                           f'then run ci/vmlinux.py min-btf {entry.row["name"]}')
     own = index[sha].path if kind == 'embedded' else kimage.btf(deb, sha=sha)
-    return Btf(kind, own, other_btf(entry))
+    return Btf(kind, own, other_btf(entry, index))
 
 
-def other_btf(entry):
-    """Another architecture's kernel BTF (a --btf that must not load), from the default pins."""
-    index = btfindex.by_package(minbtf.directory(r) for r in arches.rows())
+def other_btf(entry, index):
+    """Another architecture's kernel BTF (a --btf that must not load), from the default pins;
+    INDEX as for btf_of."""
     other = next(p for p in pinfile.read_pins(KERNEL_PINS)[0]
                  if p.arch != entry.row['debarch'] and p.sha256 in index and index[p.sha256].btf == 'kernel')
     return kimage.btf(pinfile.fetch([other], KERNEL_PINS)[0], sha=other.sha256)
 
 
-def file_kernel(entry):
+def file_kernel(entry, index):
     """(kernel dir, Btf) of a --kernel-file entry: a kernel with BTF of its own, else the
     --btf file given (which the guest's loader finds at /boot/vmlinux-<release>), else an
     error saying what to pass."""
@@ -74,12 +74,12 @@ def file_kernel(entry):
     if own:
         if entry.btf:
             say(f'[{entry.id}] --btf {entry.btf} not used: the image has BTF of its own')
-        return kfile.prepare(image, sha), Btf('kernel', own, other_btf(entry))
+        return kfile.prepare(image, sha), Btf('kernel', own, other_btf(entry, index))
     if not entry.btf:
         raise ConfigError(f'{image.path} ({image.what}) has no BTF, which the loader needs and carries '
                           f'only for the kernels of vmlinux/corpus.txt: pass its BTF with --btf FILE '
                           f'(pahole -J of its vmlinux), or build it with CONFIG_DEBUG_INFO_BTF=y')
-    return kfile.prepare(image, sha), Btf('file', entry.btf, other_btf(entry))
+    return kfile.prepare(image, sha), Btf('file', entry.btf, other_btf(entry, index))
 
 
 def resolve(entry, pkgdir):
@@ -88,12 +88,13 @@ def resolve(entry, pkgdir):
         raise StageError('kernel', entry.missing_kernel())
     deb, prev = overlay.packages(pkgdir, entry.row)
     try:
+        index = btfindex.by_package(minbtf.directory(r) for r in arches.rows())   # read once
         if entry.image:
-            kdir, btf = file_kernel(entry)
+            kdir, btf = file_kernel(entry, index)
         else:
             kdeb = pinfile.fetch([entry.pin], entry.pins)[0]    # downloaded and verified once
             kdir = kimage.prepare(kdeb, entry.pin.sha256)
-            btf = btf_of(entry, kdeb, btfindex.by_package(minbtf.directory(r) for r in arches.rows()))
+            btf = btf_of(entry, kdeb, index)
     except (HbcError, OSError, subprocess.CalledProcessError) as e:
         raise StageError('kernel', f'{entry.pin.package} {entry.pin.version}: {e}') from None
     root_path, root_suite, root_pins = roots.root(entry)
