@@ -36,14 +36,29 @@ IDS = message_ids()
 
 
 def start(loader, args):
+    """The tracer, once its "attached:" entry is in the journal; its .since is when it began."""
+    since = time.time()
     p = subprocess.Popen([loader, '--journal'] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.since = since
     end = time.time() + 60
     while time.time() < end and p.poll() is None:
-        if entries(f'MESSAGE_ID={IDS["attached"]}', f'_PID={p.pid}'):
+        if tracer_entries(p, f'MESSAGE_ID={IDS["attached"]}'):
             return p
         time.sleep(0.1)
     out, err = p.communicate(timeout=30) if p.poll() is not None else (b'', b'')
     raise SystemExit(f'journal.py: the tracer said no "attached:" to the journal: {err[-400:]!r}')
+
+
+def tracer_entries(p, *matches):
+    """The entries of tracer P: its PID, from its start on (not a process before of that PID)."""
+    return entries(f'_PID={p.pid}', *matches, since=p.since)
+
+
+def reuse_pid(pid):
+    """The next process made here gets PID (unless another is made first): the storm's tracer
+    takes the kinds tracer's PID, so its checks see a journal where that PID said it all once."""
+    with open('/proc/sys/kernel/ns_last_pid', 'w') as f:
+        f.write(str(pid - 1))
 
 
 def stop(p):
@@ -104,7 +119,7 @@ def kinds(loader, exec_kinds, noop, work):
     check(f'tracer exit 0 ({rc})', rc == 0)
     check(f'nothing on stdout or stderr but errors (stdout {out[:80]!r}, stderr {err[-200:]!r})',
           out == b'' and err == b'')
-    got = entries(f'_PID={p.pid}', f'MESSAGE_ID={IDS["exec"]}')
+    got = tracer_entries(p, f'MESSAGE_ID={IDS["exec"]}')
     for line in k.stdout.decode('utf-8', 'surrogateescape').split('\n'):
         if not line or line.startswith('#'):
             continue
@@ -125,28 +140,31 @@ def kinds(loader, exec_kinds, noop, work):
         if (unescape_text(text[16]) if text[16] not in ('?', '""') else None if text[16] == '?' else b'') != path:
             wrong['MESSAGE'] = (field(e, 'MESSAGE')[:120], path)
         check(f'{kind}: fields {", ".join(sorted(want_fields(want)))}, HBC_ARGV, MESSAGE', not wrong, f'{wrong}')
-    summary = entries(f'_PID={p.pid}', f'MESSAGE_ID={IDS["summary"]}')
+    summary = tracer_entries(p, f'MESSAGE_ID={IDS["summary"]}')
     check(f'a summary entry whose HBC_EVENTS ({[field(s, "HBC_EVENTS") for s in summary]}) is the exec '
           f'entries written ({len(got)})', len(summary) == 1 and field(summary[0], 'HBC_EVENTS') == str(len(got)).encode()
           and field(summary[0], 'HBC_JOURNAL_FAILED') == b'0')
     for kind in ('output', 'btf', 'cgroup', 'buffer', 'live', 'attached'):
-        lines = entries(f'_PID={p.pid}', f'MESSAGE_ID={IDS[kind]}')
+        lines = tracer_entries(p, f'MESSAGE_ID={IDS[kind]}')
         check(f'status line "{kind}" is an entry with its MESSAGE_ID: '
               f'{[field(x, "MESSAGE").decode()[:70] for x in lines]}',
               len(lines) == 1 and field(lines[0], 'MESSAGE').startswith(kind.encode() + b': '))
+    return p.pid
 
 
-def storm(loader, storm_bin, noop, n, work):
+def storm(loader, storm_bin, noop, n, work, pid):
     d = tempfile.mkdtemp(prefix='s', dir=work)
     os.chmod(d, 0o755)
     shutil.copy(noop, os.path.join(d, 'n'))
+    reuse_pid(pid)
     p = start(loader, [])
+    print(f'storm tracer PID {p.pid} ({"the same as" if p.pid == pid else "not"} the kinds tracer\'s)')
     s = subprocess.run([storm_bin, '-n', str(n), '-p', '2', d, 'n'], capture_output=True, text=True)
     time.sleep(0.5)
     rc, _, err = stop(p)
-    got = entries(f'_PID={p.pid}', f'MESSAGE_ID={IDS["exec"]}', f'HBC_PATH={d}/n')
-    every = entries(f'_PID={p.pid}', f'MESSAGE_ID={IDS["exec"]}')
-    summary = entries(f'_PID={p.pid}', f'MESSAGE_ID={IDS["summary"]}')
+    got = tracer_entries(p, f'MESSAGE_ID={IDS["exec"]}', f'HBC_PATH={d}/n')
+    every = tracer_entries(p, f'MESSAGE_ID={IDS["exec"]}')
+    summary = tracer_entries(p, f'MESSAGE_ID={IDS["summary"]}')
     events = field(summary[0], 'HBC_EVENTS') if summary else None
     check(f'storm of {n} ({s.stdout.strip()}): {len(got)} entries of its path in the journal',
           s.returncode == 0 and len(got) == n)
@@ -172,8 +190,8 @@ def main():
         return 77
     with Journald() as j, tempfile.TemporaryDirectory(prefix='hj') as work:
         os.chmod(work, 0o755)
-        kinds(a.loader, a.exec_kinds, a.noop, work)
-        storm(a.loader, a.storm, a.noop, a.n, work)
+        pid = kinds(a.loader, a.exec_kinds, a.noop, work)
+        storm(a.loader, a.storm, a.noop, a.n, work, pid)
         j.flush()
     return hostcheck.verdict()
 

@@ -71,10 +71,14 @@ def field(entry, name):
     return bytes(v) if isinstance(v, list) else v.encode('utf-8', 'surrogateescape')
 
 
-def entries(*matches):
+def entries(*matches, since=None):
     """The journal's entries for MATCHES ("NAME=value"), as dicts, all that was sent so far
-    (journalctl --sync first)."""
+    (journalctl --sync first); with SINCE (seconds since the epoch) only those journald received
+    from then on: a _PID match alone also finds an earlier process of the same PID, as PIDs wrap
+    (32768 of them here) and the journal outlives a test."""
     subprocess.run(['journalctl', '--sync'], capture_output=True)
-    out = subprocess.run(['journalctl', '-q', '-o', 'json', '--no-pager', '--all'] + list(matches),
+    cut = [f'--since=@{int(since)}'] if since is not None else []
+    out = subprocess.run(['journalctl', '-q', '-o', 'json', '--no-pager', '--all'] + cut + list(matches),
                          capture_output=True, text=True, errors='surrogateescape').stdout
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
+    got = [json.loads(line) for line in out.splitlines() if line.strip()]
+    return [e for e in got if since is None or int(e['__REALTIME_TIMESTAMP']) >= int(since * 1e6)]
