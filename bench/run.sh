@@ -103,6 +103,8 @@ fi
 tdir=$(mktemp -d /tmp/hbXXXXXX)
 target=$tdir/n		# the storm target: the counted path
 probe=$tdir/p		# run before a storm to see the tracer really attached
+target_pattern=$bin/target.pattern	# the target as a grep -f file (see wait_delivered)
+printf '%s\n' "$target" >"$target_pattern"
 cp "$bin/noop" "$target"
 cp "$bin/noop" "$probe"
 
@@ -217,6 +219,20 @@ wait_quiet() {
 	done
 }
 
+# wait_delivered FILE PATTERNS N: wait until FILE holds N lines with the text in file PATTERNS,
+# or their count stays the same for 0.5 s (at most 30 s). Not the file's size: a tracer prints
+# the execs of this very loop, so the file never stops growing while it polls; and the text
+# from a file, so that grep's own arguments, printed too, do not hold it.
+wait_delivered() {
+	local last=-1 cur stable=0 deadline=$(($(now_ms) + 30000))
+	while ((stable < 5 && $(now_ms) < deadline)); do
+		cur=$(grep -cFf "$2" "$1" 2>/dev/null || true)
+		((cur < $3)) || return 0
+		if ((cur == last)); then stable=$((stable + 1)); else stable=0 last=$cur; fi
+		sleep 0.1
+	done
+}
+
 # stop_tracer: SIGINT, then SIGKILL after 10 s
 stop_tracer() {
 	local i
@@ -230,8 +246,16 @@ stop_tracer() {
 	tracer_pid=
 }
 
-# proc_cpu PID: user + system CPU ticks of the process, all threads
-proc_cpu() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || true; }
+# proc_cpu_ns PID: the CPU time of the process's threads in ns: their on-CPU time in
+# /proc/PID/task/*/schedstat, else user + system from /proc/PID/stat (whole clock ticks:
+# 10 ms, a sixth of what a tracer spends on a storm of 10,000)
+proc_cpu_ns() {
+	if [[ -r /proc/$1/schedstat ]]; then
+		cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { if (NR) printf "%.0f\n", s }'
+	else
+		awk -v hz="$clk_tck" '{ sub(/.*\) /, ""); printf "%.0f\n", ($12 + $13) * 1e9 / hz }' "/proc/$1/stat" 2>/dev/null || true
+	fi
+}
 clk_tck=$(getconf CLK_TCK)
 
 # bpf_snapshot PID: "id run_time_ns run_cnt" of every BPF program the process holds
@@ -294,18 +318,18 @@ storm_round() {
 			fi
 			sleep 0.05
 		done
-		cpu0=$(proc_cpu "$tracer_pid")
+		cpu0=$(proc_cpu_ns "$tracer_pid")
 		lines0=$(wc -l <"$o")
 		bpf0=$(bpf_snapshot "$tracer_pid")
 		res=$("$bin/driver" -n "$n" -p "$procs" "$tdir" n) || say "round $r: driver under $tool: $res"
-		wait_quiet "$o" "$e"
+		wait_delivered "$o" "$target_pattern" "$n"
 		hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$tracer_pid/status" 2>/dev/null || echo -)
-		cpu1=$(proc_cpu "$tracer_pid")
+		cpu1=$(proc_cpu_ns "$tracer_pid")
 		lines1=$(wc -l <"$o")
 		printed=$((lines1 - lines0))	# one line per event: the storm and other execs
 		bpf1=$(bpf_snapshot "$tracer_pid")
-		cpu_us=$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$clk_tck" -v n="$printed" 'BEGIN {
-			if (a == "" || b == "" || n <= 0) print "-"; else printf "%.2f", (b - a) * 1e6 / hz / n }')
+		cpu_us=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$printed" 'BEGIN {
+			if (a == "" || b == "" || n <= 0) print "-"; else printf "%.2f", (b - a) / 1e3 / n }')
 		# excluded execs print nothing: their BPF time is over the execs, not the lines
 		local runs=$printed
 		[[ $tool != hbc-excluded ]] || runs=$((printed + n))
@@ -376,8 +400,7 @@ if ((do_sizes)) && tool_available hbc; then
 		tracer_pid=$!
 		wait_for "$raw/sizes.$name.err" -- "attached:" || { say "sizes: our tool did not start"; stop_tracer; return 1; }
 		"$@" >"$raw/sizes.$name.log" 2>&1 || say "sizes: $name: $* failed (see $raw/sizes.$name.log)"
-		wait_quiet "$raw/sizes.$name.json"
-		stop_tracer
+		stop_tracer	# it prints what is still buffered before it exits
 	}
 	if sizes_run storm "$bin/driver" -n $((n / 10)) -p "$procs" "$tdir" n; then
 		sizes_storm=$(python3 "$top/bench/sizes.py" "$raw/sizes.storm.json")
