@@ -194,6 +194,7 @@ class EndToEnd(unittest.TestCase):
                         break
             return marker in seen
 
+        finished = False
         try:
             self.assertTrue(until(b'HBC-VM-SHELL', 600), seen[-2000:].decode(errors='replace'))
             self.assertTrue(until(b'# ', 60), seen[-500:].decode(errors='replace'))
@@ -201,14 +202,32 @@ class EndToEnd(unittest.TestCase):
             self.assertTrue(until(b'hbc-42 x86_64 ', 60), seen[-1000:].decode(errors='replace'))
             os.write(fd, b'exit\r')
             self.assertTrue(until(b'vm: 0 passed, 0 failed', 120), seen[-1500:].decode(errors='replace'))
+            finished = True
         finally:
-            try:
-                os.kill(pid, 15)
-            except ProcessLookupError:
-                pass
-            _, status = os.waitpid(pid, 0)
+            # after its last line it still has to exit: give it the time, SIGTERM only if it hangs
+            status = reap(pid, fd, 60 if finished else 0)
         self.assertIn(b' SHELL ', seen)
         self.assertEqual(os.waitstatus_to_exitcode(status), 0, seen[-1500:].decode(errors='replace'))
+
+
+def reap(pid, fd, timeout):
+    """the wait status of child pid once it exits by itself within timeout s, else after
+    a SIGTERM; reads its terminal fd meanwhile so that it never blocks writing to it"""
+    end = time.time() + timeout
+    while time.time() < end:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if select.select([fd], [], [], 0.2)[0]:
+            try:
+                os.read(fd, 65536)
+            except OSError:     # it closed the terminal: it is about to exit
+                time.sleep(0.05)
+    try:
+        os.kill(pid, 15)
+    except ProcessLookupError:
+        pass
+    return os.waitpid(pid, 0)[1]
 
 
 if __name__ == '__main__':
