@@ -66,6 +66,29 @@ jrecord_args() { journal | grep -qE "^[^ ]+ +[0-9]+ +[0-9]+ +$2 +([^ ]+ +){8}exe
 jline() { echo "^[^ ]+ +[0-9]+ +[0-9]+ +$2 +([^ ]+ +){8}execve +0 +([^ ]+ +){2}$1 \\[1\\] $1 $3\$"; }
 jrecord() { journal | grep -qE "$(jline "$@")"; }
 main_pid() { systemctl show -p MainPID --value "$unit"; }
+# quiet_daily_jobs: the distribution's daily jobs (apt-daily, apt-daily-upgrade, dpkg-db-backup)
+# take the dpkg lock and write apt's and dpkg's backups under /var/backups when their calendar
+# time comes, which can fall inside a test. Stop their timers for this boot only (runtime: no
+# file changes) and let a run already under way finish, so that the install, the purge and the
+# file-system comparison see what our package does and nothing else.
+quiet_daily_jobs() {
+	local -a timers services
+	local states end
+	mapfile -t timers < <(systemctl list-units --all --plain --no-legend 'apt-daily*.timer' 'dpkg-db-backup.timer' | awk '{ print $1 }')
+	if [ ${#timers[@]} = 0 ]; then
+		echo "    daily jobs: no apt-daily or dpkg-db-backup timer in this root"
+		return 0
+	fi
+	services=("${timers[@]/%.timer/.service}")
+	systemctl stop "${timers[@]}"
+	end=$(($(date +%s) + T))
+	while states=$(systemctl show -p ActiveState --value "${services[@]}" | grep . | paste -sd ' ') &&
+		[[ " $states " =~ \ (activating|active|deactivating)\  ]] && [[ $(date +%s) -lt $end ]]; do
+		sleep 1
+	done
+	expect "daily jobs: timers stopped for this boot (${timers[*]}), their services not running ($states)" \
+		test -z "$(systemctl show -p ActiveState --value "${services[@]}" | grep -Ex 'activating|active|deactivating')"
+}
 # jcgroup PATH CGROUP: a journal record of PATH in CGROUP
 jcgroup() { journal | P=$1 G=$2 awk '$17 == ENVIRON["P"] && $16 == ENVIRON["G"] { f = 1 } END { exit !f }'; }
 unit_do() {
@@ -89,6 +112,7 @@ expect "uname -m $m is a machine of $HBC_OBJECT ($HBC_MACHINES)" grep -qx "$m" <
 expect "systemd is PID 1 ($(readlink /proc/1/exe))" test "$(readlink /proc/1/exe)" = "$(readlink -f /lib/systemd/systemd)"
 systemctl --failed --no-legend --plain | sed 's/^/    failed unit| /'
 expect "systemd: multi-user.target is $(systemctl is-active multi-user.target)" systemctl -q is-active multi-user.target
+quiet_daily_jobs
 if [ "${HBC_MODULES:-0}" = 1 ]; then	# --modules: the tree where modprobe and udev look
 	# (what gets loaded depends on the devices and on the root having libkmod: bookworm's)
 	expect "modules of $(uname -r) in /lib/modules: $(wc -l <"/lib/modules/$(uname -r)/modules.dep" 2>/dev/null) in modules.dep, $(wc -l </proc/modules) loaded" \
