@@ -143,6 +143,21 @@ def deb_not_in_the_default_pins():
     return pin, pinfile.fetch([pin], CORPUS_PINS)[0]
 
 
+def failed_checks(logs):
+    """The guest's failed checks and the lines shown before each, from the console logs in LOGS
+    (the tail of a log that has none and no PASS), for a failure message that says what went wrong."""
+    out = []
+    for log in sorted(glob.glob(os.path.join(logs, '*.log'))):
+        with open(log, errors='replace') as f:
+            lines = f.read().splitlines()
+        fails = [i for i, line in enumerate(lines) if re.match(r'HBC-VM-CHECK \S+ FAIL ', line)]
+        if not fails and any(re.match(r'HBC-VM-RESULT \S+ PASS ', line) for line in lines):
+            continue
+        picked = [line for i in fails for line in lines[max(0, i - 8):i + 1]] or lines[-20:]
+        out += [f'{os.path.basename(log)}:'] + picked
+    return '\n'.join(out) or f'no console log in {logs}'
+
+
 class EndToEnd(unittest.TestCase):
     def setUp(self):
         self.pkgdir = os.environ.get('PKGDIR')
@@ -166,7 +181,9 @@ class EndToEnd(unittest.TestCase):
         p = subprocess.run([VM_TEST, '--kernel-file', img, '--modules', mods, '--jobs', '1',
                             '--package-dir', pkgdir, '--log-dir', logs], capture_output=True, text=True)
         print(p.stdout + p.stderr[-3000:])
-        self.assertEqual(p.returncode, 0, f'{pin.package} {pin.version} from {os.path.basename(img)}')
+        if p.returncode != 0:
+            self.fail(f'{pin.package} {pin.version} from {os.path.basename(img)}: exit {p.returncode}\n'
+                      + failed_checks(logs))
         row = next(line for line in p.stdout.splitlines() if line.startswith('x86 '))
         self.assertRegex(row, rf'^x86 +trixie +file-{re.escape(pin.package[12:])} +PASS ')
 
