@@ -11,6 +11,7 @@ The headers (the kernel's Documentation/arch/*/booting.rst and boot protocols):
   arm      zImage: 0x016f2818 at 0x24
   s390x    image: "S390EP" at 0x10008
   any      an ELF vmlinux: its e_machine (ppc64el: EM_PPC64, little-endian)"""
+import hashlib
 import os
 import re
 import struct
@@ -29,6 +30,7 @@ class Image:
     release: str = '-'  # "Linux version X": X, where the image says it
     data: bytes = b''   # the bytes QEMU's -kernel boots (decompressed where it needs)
     path: str = ''      # the file
+    sha256: str = ''    # the file's SHA-256 (hex), from the one read identify() makes
 
 
 def _release(data):
@@ -78,16 +80,17 @@ def identify(path):
     EFI zboot container (looked into once)."""
     with open(path, 'rb') as f:
         raw = f.read()
+    sha = hashlib.sha256(raw).hexdigest()
     arch, what, rel = _header(raw)
     if what:
-        return Image(arch, what, rel or _release(raw), raw, path)
+        return Image(arch, what, rel or _release(raw), raw, path, sha)
     for desc, kind, payload in kimage.payloads(raw):
         inner = kimage.decompress(kind, payload)
         arch, what, rel = _header(inner) if inner else (None, None, None)
         if arch:
-            return Image(arch, f'{what} in the {desc}', rel or _release(inner), inner, path)
+            return Image(arch, f'{what} in the {desc}', rel or _release(inner), inner, path, sha)
     head = raw[:16].hex(' ') if raw else 'an empty file'
-    return Image(None, f'no kernel image header of arch/arches.txt (first bytes: {head})', path=path)
+    return Image(None, f'no kernel image header of arch/arches.txt (first bytes: {head})', path=path, sha256=sha)
 
 
 def prepare(image, sha):

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from .. import TOP, debian, kimage, pinfile
 from ..errors import ConfigError, UsageError
-from ..proc import sha256
 from .config import CORPUS_PINS, KERNEL_PINS, conf, say
 
 
@@ -86,29 +85,31 @@ def shard_plan(entries, n):
     return json.dumps([s for s in out if s['kernels']])
 
 
+def needs_release(image, option, so):
+    """UsageError for OPTION when IMAGE names no release (SO: what is then missing)."""
+    if image.release == '-':
+        raise UsageError(f'{option}: {image.path} names no release ("Linux version ..."), so there is {so}')
+
+
 def file_entry(row, path, image, suite, modules=None, btf=None):
     """The entry for --kernel-file PATH (IMAGE: its kfile.identify) with the guest root of
     SUITE: a pin of the file itself (its name, its release as the version, its SHA-256).
     MODULES: a directory with the image's modules (modules.dep in it, or in MODULES/<release>);
     BTF: a file with its BTF, for an image without."""
-    pin = debian.Pin(suite, row['debarch'], os.path.basename(path), image.release, sha256(path), None)
+    pin = debian.Pin(suite, row['debarch'], os.path.basename(path), image.release, image.sha256, None)
     if modules:
         tree = next((d for d in (modules, os.path.join(modules, image.release))
                      if os.path.isfile(os.path.join(d, 'modules.dep'))), None)
         if not tree:
             raise UsageError(f'--modules {modules}: no modules.dep in it nor in {image.release}/ below it '
                              f'(a /lib/modules/<release> tree, as "make modules_install" or a kernel package has it)')
-        if image.release == '-':
-            raise UsageError(f'--modules {modules}: {path} names no release ("Linux version ..."), '
-                             f'so there is no /lib/modules/<release> to put them in')
+        needs_release(image, f'--modules {modules}', 'no /lib/modules/<release> to put them in')
         modules = tree
     if btf:
         with open(btf, 'rb') as f:
             if not kimage.find_btf(f.read()):
                 raise UsageError(f'--btf {btf}: no BTF in it (raw BTF, e.g. pahole -J of the kernel\'s vmlinux)')
-        if image.release == '-':
-            raise UsageError(f'--btf {btf}: {path} names no release ("Linux version ..."), so there is no '
-                             f'/boot/vmlinux-<release> for the guest to find it at')
+        needs_release(image, f'--btf {btf}', 'no /boot/vmlinux-<release> for the guest to find it at')
     return Entry(row, suite, pin, pins=None, image=image, modules=modules, btf=btf)
 
 
