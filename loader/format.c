@@ -250,13 +250,14 @@ void hbc_format_text_header(FILE *out)
 
 /*
  * "2026-12-03T12:34:56.123456789Z": UTC, nanoseconds. The part to the second is made
- * once per second of records (the last one is kept: records come in time order).
+ * once per second of records (the last one is kept, per thread: records come in time
+ * order, and a thread that formats never sees another's half-written cache).
  */
 void hbc_format_time(char *buf, size_t len, long long wall_ns)
 {
-	static long long last_s = -1;
-	static char last[32];
-	static size_t last_len;
+	static _Thread_local long long last_s = -1;
+	static _Thread_local char last[32];
+	static _Thread_local size_t last_len;
 	long long ns = wall_ns % 1000000000LL, s = wall_ns / 1000000000LL;
 	time_t t;
 	struct tm tm;
