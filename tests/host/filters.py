@@ -37,8 +37,12 @@ class Tracer:
         return open(self.err, 'rb').read()
 
     def records(self, path):
+        """The exec records of PATH in the complete lines written so far: the tracer's stdout
+        is a file, written a buffer at a time, so the last line may be cut while it runs."""
         out = []
-        for line in open(self.out, 'rb').read().decode('utf-8', 'surrogateescape').splitlines():
+        with open(self.out, 'rb') as f:
+            data = f.read()
+        for line in data[:data.rfind(b'\n') + 1].decode('utf-8', 'surrogateescape').splitlines():
             r = json.loads(line) if line.startswith('{"type":"exec"') else None
             if r and r['path'] == path:
                 out.append(r)
