@@ -10,7 +10,9 @@ guest with its own dpkg, trace execs there, and print the matrix (ci/vm/README.m
                 [--log-dir DIR]
 
 Environment: HBC_VM_ACCEL=auto|kvm|tcg, HBC_VM_BOOT_TIMEOUT, HBC_VM_TEST_TIMEOUT,
-HBC_CACHE_DIR. The last line is "vm: N passed, N failed"; exit 0 only if all passed."""
+HBC_CACHE_DIR. The last line is "vm: N passed, N failed"; exit 0 only if all passed,
+1 if one failed, 2 for a bad command line or input; SIGTERM kills the VMs under way,
+stops the root builds and downloads, starts nothing more: exit 143 (^C: 130)."""
 import argparse
 import os
 import signal
@@ -131,6 +133,11 @@ def main(argv):
     say(f'{len(matrix)} VM(s), {a.jobs} at a time, {runner.smp} cpu(s) each; logs in {a.log_dir}/')
     try:
         results = runner.run(matrix)
+    except KeyboardInterrupt:
+        why = 'SIGTERM' if runner.stopping.set else 'an interrupt'
+        print(f'vm-test.py: stopped by {why}: the VMs under way were killed, no verdict\n'
+              f'vm: 0 passed, 1 failed', file=sys.stderr)
+        return 143 if runner.stopping.set else 130
     finally:
         runner.close()
     text = table(results, time.time() - t0)

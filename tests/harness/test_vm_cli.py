@@ -13,6 +13,7 @@ import pty
 import re
 import select
 import shutil
+import signal
 import struct
 import subprocess
 import tempfile
@@ -158,6 +159,14 @@ def failed_checks(logs):
     return '\n'.join(out) or f'no console log in {logs}'
 
 
+def cmdline(pid):
+    try:
+        with open(f'/proc/{pid}/cmdline', 'rb') as f:
+            return f.read()
+    except OSError:
+        return b''
+
+
 class EndToEnd(unittest.TestCase):
     def setUp(self):
         self.pkgdir = os.environ.get('PKGDIR')
@@ -187,6 +196,35 @@ class EndToEnd(unittest.TestCase):
         row = next(line for line in p.stdout.splitlines() if line.startswith('x86 '))
         self.assertRegex(row, rf'^x86 +trixie +file-{re.escape(pin.package[12:])} +PASS ')
 
+
+    def test_sigterm_stops_a_run_at_once(self):
+        """SIGTERM while the first VM is being prepared (an empty cache: apt and the root
+        build still to run): exit 143 within a minute, said so, and no process of the run left."""
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        env = dict(os.environ, HBC_CACHE_DIR=os.path.join(tmp, 'cache'))
+        p = subprocess.Popen([VM_TEST, '--id', 'x86-bookworm-6.1.0-50-amd64', '--package-dir', self.pkgdir,
+                              '--log-dir', os.path.join(tmp, 'logs')], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+        said = ''
+        while 'VM(s),' not in said:
+            line = p.stdout.readline()
+            self.assertTrue(line, f'vm-test.py ended before its run began:\n{said}')
+            said += line
+        time.sleep(3)   # into the preparation: apt, downloads, or the root build
+        p.send_signal(signal.SIGTERM)
+        t0 = time.time()
+        try:
+            rest, _ = p.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            self.fail(f'vm-test.py still running 60 s after SIGTERM:\n{said}')
+        said += rest
+        self.assertEqual(p.returncode, 143, said)
+        self.assertIn('vm-test.py: stopped by SIGTERM', said)
+        time.sleep(1)
+        left = [pid for pid in os.listdir('/proc') if pid.isdigit() and tmp.encode() in cmdline(pid)]
+        self.assertEqual(left, [], f'processes of the run left {time.time() - t0:.0f} s after SIGTERM')
 
     def test_a_shell_on_the_console(self):
         """--shell instead: the guest's root shell on a terminal; what is typed runs there."""

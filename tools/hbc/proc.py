@@ -5,6 +5,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import signal
 import subprocess
 
 from .errors import CommandError
@@ -17,6 +18,24 @@ def run(cmd, env=None, cwd=None, what=None):
         tail = (p.stderr or p.stdout).strip()[-2000:]
         raise CommandError(f'{what or " ".join(cmd[:4]) + " ..."}: exit {p.returncode}: {tail}')
     return p.stdout
+
+
+def terminate_children():
+    """SIGTERM to every child process of this one (read from /proc), so that what they
+    hold (mmdebstrap's mounts, apt's locks, temporary files) is given back by their own
+    handlers; the pids signalled."""
+    me, pids = str(os.getpid()), []
+    for d in os.listdir('/proc'):
+        try:
+            with open(f'/proc/{d}/stat') as f:
+                ppid = f.read().rpartition(')')[2].split()[1]
+        except (OSError, IndexError):
+            continue        # not a process, or one that ended meanwhile
+        if ppid == me:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(d), signal.SIGTERM)
+                pids.append(int(d))
+    return pids
 
 
 def slurp(path):

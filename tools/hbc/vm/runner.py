@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .. import TOP
 from ..errors import ToolError
-from ..proc import cache, run
+from ..proc import cache, run, terminate_children
 from . import overlay, qemu, resolve
 from .accel import Accel
 from .config import StageError, conf, say
@@ -109,6 +109,8 @@ class Runner:
         return res
 
     def run_one(self, entry):
+        if self.stopping.set:
+            return Result(entry)
         res, work = Result(entry), tempfile.mkdtemp(dir=self.runs, prefix=entry.row['name'] + '.')
         try:
             t0 = time.time()
@@ -133,10 +135,27 @@ class Runner:
             sum(e.row is entries[i].row for e in entries[:i]), i))  # alternate architectures
         with concurrent.futures.ThreadPoolExecutor(self.jobs) as pool:
             futures = {i: pool.submit(self.run_one, entries[i]) for i in order}
-            return [futures[i].result() for i in range(len(entries))]
+            try:
+                return [futures[i].result() for i in range(len(entries))]
+            except KeyboardInterrupt:
+                pool.shutdown(wait=False, cancel_futures=True)  # the VMs not started: dropped
+                self.wind_down(futures.values())
+                raise
+
+    @staticmethod
+    def wind_down(futures, seconds=30):
+        """Until the VMs under way have ended (or SECONDS passed): each step they go on to
+        fails at once, since every child they start is told to stop as well."""
+        end = time.time() + seconds
+        while not all(f.done() for f in futures) and time.time() < end:
+            terminate_children()
+            time.sleep(0.2)
 
     def stop(self, *_):
+        """SIGTERM: every QEMU killed, every other child (a root build, a download) told to
+        stop, no VM started after; the run ends with KeyboardInterrupt."""
         self.stopping.stop()
+        terminate_children()
         raise KeyboardInterrupt
 
     def close(self):
