@@ -6,6 +6,7 @@ compressed and wrong; the command line's refusals (exit 2, one line saying what 
 is); and end to end, an image cut out of a Debian kernel package that ci/vm/pins.txt does
 not boot (the corpus's cloud-amd64 kernel of trixie) booted through every guest stage to
 a PASS. --shell: a shell on a real guest's console, driven through a pseudo-terminal."""
+import contextlib
 import glob
 import gzip
 import os
@@ -167,6 +168,26 @@ def cmdline(pid):
         return b''
 
 
+def in_session(sid):
+    """The pids of the processes of session SID (the 6th field of /proc/PID/stat)."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            with open(f'/proc/{pid}/stat') as f:
+                fields = f.read().rpartition(')')[2].split()
+        except OSError:
+            continue
+        if fields[3] == str(sid):
+            pids.append(int(pid))
+    return pids
+
+
+def kill_session(sid):
+    for pid in in_session(sid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
 class EndToEnd(unittest.TestCase):
     def setUp(self):
         self.pkgdir = os.environ.get('PKGDIR')
@@ -205,7 +226,8 @@ class EndToEnd(unittest.TestCase):
         env = dict(os.environ, HBC_CACHE_DIR=os.path.join(tmp, 'cache'))
         p = subprocess.Popen([VM_TEST, '--id', 'x86-bookworm-6.1.0-50-amd64', '--package-dir', self.pkgdir,
                               '--log-dir', os.path.join(tmp, 'logs')], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)
+                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        self.addCleanup(kill_session, p.pid)  # whatever the outcome, nothing of it outlives the test
         said = ''
         while 'VM(s),' not in said:
             line = p.stdout.readline()
@@ -217,13 +239,12 @@ class EndToEnd(unittest.TestCase):
         try:
             rest, _ = p.communicate(timeout=60)
         except subprocess.TimeoutExpired:
-            p.kill()
             self.fail(f'vm-test.py still running 60 s after SIGTERM:\n{said}')
         said += rest
         self.assertEqual(p.returncode, 143, said)
         self.assertIn('vm-test.py: stopped by SIGTERM', said)
         time.sleep(1)
-        left = [pid for pid in os.listdir('/proc') if pid.isdigit() and tmp.encode() in cmdline(pid)]
+        left = [f'{pid} {cmdline(pid)[:80]!r}' for pid in in_session(p.pid)]
         self.assertEqual(left, [], f'processes of the run left {time.time() - t0:.0f} s after SIGTERM')
 
     def test_a_shell_on_the_console(self):
