@@ -422,14 +422,42 @@ static void exec_via_fd(const char *kind, const char *file, int flags, const cha
 /* Must sit below 4 GiB for the 32-bit entry: a static, non-PIE binary's .bss does. */
 static char path32[4096];
 
+/*
+ * Whether this kernel takes a 32-bit system call (int $0x80: the ia32 getpid, 20) from a
+ * 64-bit process: 0, else the signal the child got (ia32_emulation=0, or a paravirtual
+ * guest without the int $0x80 gate: a general protection fault).
+ */
+static int int80_refused(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		long ret;
+
+		__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory", "r8", "r9", "r10", "r11");
+		_exit(ret == getpid() ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
 static void execve32(const char *path)
 {
 	struct want w;
 	pid_t pid;
+	int sig;
 
 	snprintf(path32, sizeof(path32), "%s", path);
 	if ((unsigned long)path32 > 0xffffffffUL) {
 		printf("# skip execve-32bit: this binary's data is above 4 GiB (build it static, no PIE)\n");
+		return;
+	}
+	sig = int80_refused();
+	if (sig) {
+		printf("# skip execve-32bit: this kernel refuses 32-bit system calls of a 64-bit "
+		       "process (int $0x80: %s; ia32 emulation off)\n", sig > 0 ? strsignal(sig) : "no child");
 		return;
 	}
 	pid = fork();
