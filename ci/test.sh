@@ -39,7 +39,13 @@ fi
 # fresh bookworm root as the runner's container): one more test
 if [[ ${HBC_REHEARSAL:-1} != 0 && $# == 0 ]]; then
 	"$top/ci/rehearse.py" 2>&1 | tee "$build/rehearsal.log" | grep -E '^rehearse: (job|  step|[0-9]+ s|PASS|FAIL)'
-	if [[ ${PIPESTATUS[0]} == 0 ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); rc=1; fi
+	if [[ ${PIPESTATUS[0]} == 0 ]]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1)) rc=1
+		echo "rehearse: the failing step's last lines ($build/rehearsal.log):"
+		grep -v -E '^(\||rehearse: )' "$build/rehearsal.log" | tail -n 60 | sed 's/^/  /'
+	fi
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [[ $failed == 0 ]] || rc=1
