@@ -569,20 +569,23 @@ static __always_inline unsigned int args_of_caller(struct data_t *d, char *dst,
 	return d->args_len;
 }
 
-/* Send the record: its header, @plen bytes of path, @alen bytes of arguments. */
-static __always_inline int submit(void *ctx, struct data_t *d, unsigned int plen, unsigned int alen)
+/* @size bytes of @d into the ring buffer or the perf buffer. */
+static __always_inline void output_record(void *ctx, struct data_t *d, u64 size)
 {
-	u64 size;
-
-	if (alen > HBC_ARGS_MAX)
-		alen = HBC_ARGS_MAX;
-	d->args_len = alen;
-	size = HBC_RECORD_HEADER + (plen & (HBC_PATH_MAX - 1)) + alen;
-	fill_message(d);
 	if (!use_ringbuf)
 		bpf_perf_event_output(ctx, &output, BPF_F_CURRENT_CPU, d, masked(size, RECORD_MASK));
 	else if (bpf_ringbuf_output(&records, d, masked(size, RECORD_MASK), ringbuf_wakeup()))
 		__sync_fetch_and_add(&ringbuf_dropped, 1);
+}
+
+/* Send the record: its header, @plen bytes of path, @alen bytes of arguments. */
+static __always_inline int submit(void *ctx, struct data_t *d, unsigned int plen, unsigned int alen)
+{
+	if (alen > HBC_ARGS_MAX)
+		alen = HBC_ARGS_MAX;
+	d->args_len = alen;
+	fill_message(d);
+	output_record(ctx, d, HBC_RECORD_HEADER + (plen & (HBC_PATH_MAX - 1)) + alen);
 	return 0;
 }
 
@@ -731,6 +734,39 @@ int BPF_KRETPROBE(ks_c_execveat_x, long ret)
 	return exec_exit(ctx, ret, true);
 }
 #endif
+
+/*
+ * A cgroup v2 directory was made: its id and path, for the loader to name the cgroup of
+ * the execs in it even once it is gone. A transient unit's or a container's cgroup is
+ * removed as soon as its last process exits, often before the loader has read the
+ * records of its execs; their cgroup id alone could not be named any more then. Through
+ * the same buffer, so that (a ring buffer keeps one order) the loader learns the path
+ * before it reads an exec in the cgroup. A raw tracepoint: no tracefs, no kprobes, and
+ * struct cgroup, which every kernel's BTF has. cgroup v1 hierarchies are skipped.
+ */
+SEC("raw_tp/cgroup_mkdir")
+int BPF_PROG(cg_made, struct cgroup *cgrp, const char *path)
+{
+	struct kernfs_node *kn = BPF_CORE_READ(cgrp, kn);
+	struct data_t *d;
+	long n;
+
+	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)	/* 0: the default (v2) hierarchy */
+		return 0;
+	d = scratch_record();
+	if (!d)
+		return 0;
+	__builtin_memset(d, 0, HBC_RECORD_HEADER);
+	d->flags = HBC_F_CGROUP_MADE;
+	d->boot_ns = bpf_ktime_get_boot_ns();
+	/* the kernfs id, as bpf_get_current_cgroup_id() gives it (a union of 8 bytes before 5.5) */
+	bpf_core_read(&d->cgroup_id, sizeof(d->cgroup_id), &kn->id);
+	n = bpf_probe_read_kernel_str(d->path, HBC_PATH_MAX, path);
+	if (path_len(d, n) == 0)
+		return 0;
+	output_record(ctx, d, HBC_RECORD_HEADER + (d->path_len & (HBC_PATH_MAX - 1)));
+	return 0;
+}
 
 /* ---- tracepoints: for kernels without kprobes ---- */
 

@@ -57,6 +57,8 @@ enum hbc_syscall {
 #define HBC_F_NO_ARGS 0x0080	/* a failed exec's argv could not be read (from args_len on) */
 #define HBC_F_ARGS_OFF 0x0100	/* arguments are not collected (--no-args): args_len and argc 0 */
 #define HBC_F_EXCLUDED 0x0200	/* (the entry's stash only) the config excludes it: no record */
+/* Not an exec: a cgroup v2 directory was made; cgroup_id is its id, path its path. */
+#define HBC_F_CGROUP_MADE 0x0400
 
 /*
  * One record per exec attempt; its size is offsetof(struct data_t, path) + path_len +

@@ -16,7 +16,13 @@ static const char *long_name(enum hbc_attach_mode mode)
 					   : "tracepoint syscalls/sys_{enter,exit}_execve{,at}";
 }
 
-/* The set @prog belongs to; HBC_ATTACH_AUTO for the programs of both (exec_done). */
+/* cg_made: names of the cgroups made while tracing, for both sets; optional. */
+static bool prog_cgroup(const struct bpf_program *prog)
+{
+	return strncmp(bpf_program__name(prog), "cg_", 3) == 0;
+}
+
+/* The set @prog belongs to; HBC_ATTACH_AUTO for the programs of both (exec_done, cg_made). */
 static enum hbc_attach_mode prog_set(const struct bpf_program *prog)
 {
 	const char *n = bpf_program__name(prog);
@@ -144,15 +150,21 @@ static int link_set(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_at
 	return 0;
 }
 
-/* The programs of both sets: sched_process_exec, before any entry is hooked. */
+/*
+ * The programs of both sets, before any entry is hooked: cgroup_mkdir (optional: without
+ * it a cgroup is named while it exists, as before) then sched_process_exec.
+ */
 static int link_common(struct hbc_attach *a, const struct hbc_progs *p)
 {
 	struct bpf_program *prog;
 
+	bpf_object__for_each_program(prog, p->obj)
+		if (prog_cgroup(prog))
+			a->cgroup_err = link_prog(a, prog);
 	bpf_object__for_each_program(prog, p->obj) {
 		int err;
 
-		if (prog_set(prog) != HBC_ATTACH_AUTO)
+		if (prog_set(prog) != HBC_ATTACH_AUTO || prog_cgroup(prog))
 			continue;
 		err = link_prog(a, prog);
 		if (err) {
@@ -166,7 +178,7 @@ static int link_common(struct hbc_attach *a, const struct hbc_progs *p)
 
 void hbc_attach_say(const struct hbc_attach *a)
 {
-	char compat[160] = "";
+	char compat[160] = "", cgroup[160] = ", cgroup_mkdir";
 
 	if (a->has_compat && a->compat_err)
 		snprintf(compat, sizeof(compat), "; 32-bit entries: none (%s)", strerror(-a->compat_err));
@@ -176,10 +188,13 @@ void hbc_attach_say(const struct hbc_attach *a)
 		snprintf(compat, sizeof(compat), "; 32-bit entries: raw_syscalls");
 	else if (a->has_compat)
 		snprintf(compat, sizeof(compat), "; 32-bit entries: not hooked (--raw-syscalls)");
-	hbc_say(HBC_SAY_ATTACHED, NULL, "attached: %s%s%s; sched_process_exec%s", long_name(a->mode),
+	if (a->cgroup_err)
+		snprintf(cgroup, sizeof(cgroup), "; cgroup_mkdir: %s (a cgroup removed before its "
+			 "records are read goes unnamed)", strerror(-a->cgroup_err));
+	hbc_say(HBC_SAY_ATTACHED, NULL, "attached: %s%s%s; sched_process_exec%s%s", long_name(a->mode),
 		a->regs_wrapper && a->mode == HBC_ATTACH_KSYSCALL
 			? " (kprobes on sys_execve, sys_execveat: pt_regs wrappers by their plain names)" : "",
-		compat, a->why);
+		compat, cgroup, a->why);
 }
 
 int hbc_attach_link(struct hbc_attach *a, const struct hbc_progs *p)

@@ -27,6 +27,7 @@ struct hbc_attach {
 	bool has_compat;		/* the object has 32-bit entry programs */
 	bool raw_compat;		/* tracepoint set: hook them on raw sys_enter/sys_exit */
 	int compat_err;			/* 0: they are attached; else why not (-errno) */
+	int cgroup_err;			/* 0: cgroup_mkdir is attached; else why not (-errno) */
 	char why[128];			/* how the mode was chosen, for hbc_attach_say() */
 	struct bpf_link *links[HBC_MAX_LINKS];
 	int nlinks;

@@ -197,20 +197,49 @@ static struct slot *cache_slot(struct hbc_cgroups *c, uint64_t id)
 	return &c->slots[i];
 }
 
+/* The slot for @id: its own, or a free one (the cache cleared first when full). */
+static struct slot *slot_for(struct hbc_cgroups *c, uint64_t id)
+{
+	struct slot *s = cache_slot(c, id);
+
+	if (s->id || c->used < CACHE_SLOTS / 4 * 3)
+		return s;
+	cache_clear(c);
+	return cache_slot(c, id);
+}
+
+int hbc_cgroups_learn(struct hbc_cgroups *c, uint64_t id, const char *path, size_t len)
+{
+	struct slot *s;
+	char *copy;
+
+	if (!c || id == 0 || len == 0 || path[0] != '/' || memchr(path, '\0', len))
+		return -EINVAL;
+	copy = strndup(path, len);
+	if (!copy)
+		return -ENOMEM;
+	s = slot_for(c, id);
+	if (!s->id)
+		c->used++;
+	free(s->path);		/* an ESTALE read first (a perf buffer's other CPU): now known */
+	s->id = id;
+	s->path = copy;
+	return 0;
+}
+
 const char *hbc_cgroups_path(struct hbc_cgroups *c, uint64_t id)
 {
 	struct slot *s;
 	int fd;
 
-	if (!c || c->mount_fd < 0 || id == 0)
+	if (!c || id == 0)
 		return NULL;
 	s = cache_slot(c, id);
 	if (s->id)
 		return s->path;
-	if (c->used >= CACHE_SLOTS / 4 * 3) {
-		cache_clear(c);
-		s = cache_slot(c, id);
-	}
+	if (c->mount_fd < 0)
+		return NULL;
+	s = slot_for(c, id);
 	fd = open_id(c, id);
 	if (fd < 0 && fd != -ESTALE)
 		return NULL;		/* not known now (out of fds...): asked again next time */

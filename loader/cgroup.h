@@ -5,7 +5,9 @@
  * cgroup2 is mounted (/proc/self/mountinfo: /sys/fs/cgroup, or /sys/fs/cgroup/unified on
  * hybrid hosts). The id is a kernfs file handle: open_by_handle_at() on the mount opens
  * the directory (CAP_DAC_READ_SEARCH), and /proc/self/fd names it. Cached per id; an id
- * whose cgroup is gone (ESTALE) is remembered as unknown: ids are never reused.
+ * whose cgroup is gone (ESTALE) is remembered as unknown: ids are never reused. A cgroup
+ * made while tracing is learned from the kernel (cgroup_mkdir) before its first exec is
+ * read, so that one gone by then (a transient unit's) is named too.
  */
 #ifndef HBC_CGROUP_H
 #define HBC_CGROUP_H
@@ -22,6 +24,12 @@ struct hbc_cgroups;
 struct hbc_cgroups *hbc_cgroups_open(const char *mountinfo);
 /* The path of cgroup @id under the cgroup2 root, or NULL when it cannot be known. */
 const char *hbc_cgroups_path(struct hbc_cgroups *c, uint64_t id);
+/*
+ * Cgroup @id was made at @path (@len bytes, under the cgroup2 root: the kernel's
+ * cgroup_mkdir): remembered, so that it is named even once it is gone. 0, -EINVAL for a
+ * path that is not absolute, -ENOMEM.
+ */
+int hbc_cgroups_learn(struct hbc_cgroups *c, uint64_t id, const char *path, size_t len);
 /* "v2 at /sys/fs/cgroup/unified, paths by file handle": for --check and STATUS=. */
 const char *hbc_cgroups_what(const struct hbc_cgroups *c);
 void hbc_cgroups_free(struct hbc_cgroups *c);

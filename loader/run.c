@@ -94,6 +94,21 @@ static void to_journal(struct session *s, const struct hbc_record *r)
 		s->journaled++;
 }
 
+/*
+ * A cgroup made (not an exec): its path remembered, and under an "exclude cgroup" line
+ * its id excluded at once, before the first exec in it.
+ */
+static void on_cgroup_made(struct session *s, const struct data_t *d)
+{
+	const char *path;
+
+	if (hbc_cgroups_learn(s->cgroups, d->cgroup_id, d->path, d->path_len))
+		return;
+	path = hbc_cgroups_path(s->cgroups, d->cgroup_id);
+	if (path && s->table.kinds & (1u << HBC_KEY_EXCLUDE_CGROUP))
+		hbc_table_learn(&s->table, &s->reload->cfg, d->cgroup_id, path);
+}
+
 /* One record, from either buffer. */
 static void on_record(void *ctx, const void *data, size_t size)
 {
@@ -105,6 +120,10 @@ static void on_record(void *ctx, const void *data, size_t size)
 	if (size < HBC_RECORD_HEADER ||
 	    size < (size_t)HBC_RECORD_HEADER + d->path_len + d->args_len) {
 		fprintf(stderr, PROG ": a record of %zu bytes is too short: ignored\n", size);
+		return;
+	}
+	if (d->flags & HBC_F_CGROUP_MADE) {
+		on_cgroup_made(s, d);
 		return;
 	}
 	if (hbc_live_claim(&s->live, d) || s->o->check)

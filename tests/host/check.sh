@@ -7,7 +7,7 @@ need_root
 ks='ksyscall execve, execveat'
 ks_re="$ks( \\(kprobes on sys_execve, sys_execveat: pt_regs wrappers by their plain names\\))?"
 tp='tracepoint syscalls/sys_{enter,exit}_execve{,at}'
-tail_re='(; 32-bit entries: (kprobes|raw_syscalls|not hooked \(--raw-syscalls\)|none \([^)]*\)))?; sched_process_exec'
+tail_re='(; 32-bit entries: (kprobes|raw_syscalls|not hooked \(--raw-syscalls\)|none \([^)]*\)))?; sched_process_exec, cgroup_mkdir'
 
 expect_run "--check" 0 "" "$LOADER" --check
 cat "$tmp/err" "$tmp/out"
