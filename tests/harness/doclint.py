@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 """The READMEs say what is there: every relative link of a tracked Markdown file resolves,
-every path a README's file table names (its first column, in backticks) exists, and every
-stage of tests/vm/guest.sh is described in ci/vm/README.md. TAP-like lines, exit 1 on any
-miss.  tests/harness/doclint.py [SOURCE_ROOT]"""
+every path a README's file or folder table names (its first column, in backticks) exists,
+and every stage of tests/vm/guest.sh is described in ci/vm/README.md. TAP-like lines, exit 1
+on any miss.  tests/harness/doclint.py [SOURCE_ROOT]"""
 import os
 import re
 import subprocess
@@ -28,7 +28,8 @@ def links(top, md):
 
 
 def table_paths(top, md):
-    """Paths in the first column of MD's file tables (a header cell "file") that do not exist."""
+    """Paths in the first column of MD's file or folder tables (a header cell "file",
+    "folder") that do not exist."""
     here = os.path.dirname(os.path.join(top, md))
     in_table = False
     for line in open(os.path.join(top, md)):
@@ -36,7 +37,8 @@ def table_paths(top, md):
         if not cells:
             in_table = False
             continue
-        if cells[0].lower() in ('file', 'files'):	# not "path": the cache's and the package's
+        # not "path": the cache's and the package's tables name paths elsewhere
+        if cells[0].lower() in ('file', 'files', 'folder', 'folders'):
             in_table = True
             continue
         if not in_table:
