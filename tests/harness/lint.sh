@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Every shell script of the tree is shellcheck-clean (.shellcheckrc) and indented with
-# tabs (.editorconfig); every Python file compiles, is pyflakes-clean and edits no sys.path.
+# tabs (.editorconfig); every Python file compiles, is pyflakes-clean, edits no sys.path and
+# has at most 300 lines.
 source "$(dirname "$0")/../lib/common.sh"
 cd "$SOURCE_ROOT" || exit 1
 command -v shellcheck >/dev/null || { bad "shellcheck is not installed (ci/test-deps.txt has it)"; done_testing; }
@@ -25,6 +26,9 @@ if command -v pyflakes3 >/dev/null; then
 else
 	bad "pyflakes3 is not installed (ci/test-deps.txt has it)"
 fi
+# rooms a reader can take in at once: no Python file over 300 lines
+long=$(wc -l "${py[@]}" | awk '$2 != "total" && $1 > 300 { printf "%s (%d) ", $2, $1 }')
+expect "no Python file over 300 lines${long:+ (not: $long)}" test -z "$long"
 # the host tooling is one package: no script edits sys.path to find it (or anything)
 edits=$(grep -lE 'sys\.path(\.insert|\.append|\[)' "${py[@]}" | tr '\n' ' ')
 expect "no sys.path edits${edits:+ (in: $edits)}" test -z "$edits"

@@ -22,6 +22,7 @@ import time
 import unittest
 
 from hbc import TOP, kfile, pinfile  # PYTHONPATH=tools (tests/meson.build)
+from hbc.proc import session_pids
 from hbc.vm.config import CORPUS_PINS, KERNEL_PINS
 
 VM_TEST = os.path.join(TOP, 'ci/vm-test.py')
@@ -168,22 +169,8 @@ def cmdline(pid):
         return b''
 
 
-def in_session(sid):
-    """The pids of the processes of session SID (the 6th field of /proc/PID/stat)."""
-    pids = []
-    for pid in filter(str.isdigit, os.listdir('/proc')):
-        try:
-            with open(f'/proc/{pid}/stat') as f:
-                fields = f.read().rpartition(')')[2].split()
-        except OSError:
-            continue
-        if fields[3] == str(sid):
-            pids.append(int(pid))
-    return pids
-
-
 def kill_session(sid):
-    for pid in in_session(sid):
+    for pid in session_pids(sid):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
 
@@ -244,7 +231,7 @@ class EndToEnd(unittest.TestCase):
         self.assertEqual(p.returncode, 143, said)
         self.assertIn('vm-test.py: stopped by SIGTERM', said)
         time.sleep(1)
-        left = [f'{pid} {cmdline(pid)[:80]!r}' for pid in in_session(p.pid)]
+        left = [f'{pid} {cmdline(pid)[:80]!r}' for pid in session_pids(p.pid)]
         self.assertEqual(left, [], f'processes of the run left {time.time() - t0:.0f} s after SIGTERM')
 
     def test_a_shell_on_the_console(self):

@@ -24,7 +24,7 @@ import tempfile
 import time
 
 import hostcheck
-from hostcheck import bad, cgroup2_mount, ok
+from hostcheck import bad, cgroup_for_test, gone_cgroup_execs, ok
 
 ERRNO = {0: '0', -2: 'ENOENT', -13: 'EACCES', -14: 'EFAULT'}
 
@@ -245,24 +245,6 @@ def run(loader, kinds, noop, buffer, fmt, work, extra=(), args_max=4096):
         bad(f'{what}: summary {summary}')
 
 
-def gone_cgroup_execs(noop, n):
-    """N execs, each in a cgroup made for it and removed as soon as it exited (a transient
-    unit's, a container's): long before the tracer reads the record. [(pid, path)]."""
-    execs = []
-    for i in range(n):
-        directory, path = cgroup_for_test()
-        procs = os.path.join(directory, 'cgroup.procs')
-
-        def join(procs=procs):
-            with open(procs, 'w') as f:
-                f.write('0')
-        p = subprocess.Popen([noop, f'gone-cgroup-{i}'], preexec_fn=join)
-        p.wait()
-        os.rmdir(directory)
-        execs.append((p.pid, path))
-    return execs
-
-
 def check_gone_cgroups(what, buffer, fmt, recs, gone):
     """Each exec of gone_cgroup_execs() names its cgroup, gone by the time it was read."""
     if buffer != 'ring':
@@ -277,14 +259,6 @@ def check_gone_cgroups(what, buffer, fmt, recs, gone):
             ok(f'{what}: an exec in {path}, removed right after: the record names it')
         else:
             bad(f'{what}: an exec in {path}, removed right after: {len(mine)} record(s), cgroup {got}')
-
-
-def cgroup_for_test():
-    """A new cgroup (directory, path under the root) for the cgroup kind."""
-    name = f'hbc-kinds-{os.getpid()}-{time.monotonic_ns()}'
-    directory = os.path.join(cgroup2_mount(), name)
-    os.mkdir(directory)
-    return directory, '/' + name
 
 
 def main():

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 """What the Python host tests share: their "ok"/"FAIL" lines and the count of failures,
-the root check (a test that loads BPF skips without root, saying so), and where cgroup2
-is mounted."""
+the root check (a test that loads BPF skips without root, saying so), where cgroup2
+is mounted, and cgroups made for a test."""
 import os
+import subprocess
+import time
 
 failures = 0
 
@@ -44,3 +46,29 @@ def cgroup2_mount():
         if right.split()[0] == 'cgroup2':
             return left.split()[4].replace('\\040', ' ')
     raise SystemExit('no cgroup2 mount in /proc/self/mountinfo')
+
+
+def cgroup_for_test():
+    """A new cgroup (directory, path under the root) for the cgroup kind."""
+    name = f'hbc-kinds-{os.getpid()}-{time.monotonic_ns()}'
+    directory = os.path.join(cgroup2_mount(), name)
+    os.mkdir(directory)
+    return directory, '/' + name
+
+
+def gone_cgroup_execs(noop, n):
+    """N execs, each in a cgroup made for it and removed as soon as it exited (a transient
+    unit's, a container's): long before the tracer reads the record. [(pid, path)]."""
+    execs = []
+    for i in range(n):
+        directory, path = cgroup_for_test()
+        procs = os.path.join(directory, 'cgroup.procs')
+
+        def join(procs=procs):
+            with open(procs, 'w') as f:
+                f.write('0')
+        p = subprocess.Popen([noop, f'gone-cgroup-{i}'], preexec_fn=join)
+        p.wait()
+        os.rmdir(directory)
+        execs.append((p.pid, path))
+    return execs

@@ -20,21 +20,32 @@ def run(cmd, env=None, cwd=None, what=None):
     return p.stdout
 
 
+def processes():
+    """(pid, the fields of /proc/PID/stat after the command: state, ppid, pgrp, session...)
+    of every process now."""
+    for d in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            with open(f'/proc/{d}/stat') as f:
+                yield int(d), f.read().rpartition(')')[2].split()
+        except OSError:
+            continue        # one that ended meanwhile
+
+
+def session_pids(sid):
+    """The pids of the processes of session SID."""
+    return [pid for pid, fields in processes() if fields[3] == str(sid)]
+
+
 def terminate_children():
     """SIGTERM to every child process of this one (read from /proc), so that what they
     hold (mmdebstrap's mounts, apt's locks, temporary files) is given back by their own
     handlers; the pids signalled."""
     me, pids = str(os.getpid()), []
-    for d in os.listdir('/proc'):
-        try:
-            with open(f'/proc/{d}/stat') as f:
-                ppid = f.read().rpartition(')')[2].split()[1]
-        except (OSError, IndexError):
-            continue        # not a process, or one that ended meanwhile
-        if ppid == me:
+    for pid, fields in processes():
+        if fields[1] == me:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(int(d), signal.SIGTERM)
-                pids.append(int(d))
+                os.kill(pid, signal.SIGTERM)
+                pids.append(pid)
     return pids
 
 
