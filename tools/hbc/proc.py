@@ -32,8 +32,9 @@ def processes():
 
 
 def session_pids(sid):
-    """The pids of the processes of session SID."""
-    return [pid for pid, fields in processes() if fields[3] == str(sid)]
+    """The pids of the live processes of session SID: not its zombies, which hold nothing
+    and wait for whoever reaps them (an init that reaps late keeps them a while)."""
+    return [pid for pid, fields in processes() if fields[3] == str(sid) and fields[0] != 'Z']
 
 
 def terminate_children():
