@@ -77,6 +77,14 @@ class Verdicts(unittest.TestCase):
         self.check('panic', ('FAIL', '-', 'kernel panic at stage trace: Kernel panic - not syncing: '
                              'Attempted to kill init! exitcode=0x0000000b'))
 
+    def test_an_excerpt_says_why(self):
+        """For a person: failed checks with their context; a panic from its report on."""
+        self.assertEqual(verdict.excerpt(log('pass')), '')
+        self.assertIn('FAIL trace: uid 1000 ran /tmp/x/', verdict.excerpt(log('fail-check')))
+        self.assertEqual(verdict.excerpt(log('panic')).splitlines()[:2], [
+            f'HBC-VM-STAGE {NONCE} trace',
+            '[   41.512012] Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b'])
+
     def test_qemu_exit_without_verdict(self):
         self.check('stopped', ('FAIL', '-', 'VM stopped at stage unit without a verdict (qemu exit 0)'))
 

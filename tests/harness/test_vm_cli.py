@@ -23,6 +23,7 @@ import unittest
 
 from hbc import TOP, kfile, pinfile  # PYTHONPATH=tools (tests/meson.build)
 from hbc.proc import session_pids
+from hbc.vm import verdict
 from hbc.vm.config import CORPUS_PINS, KERNEL_PINS
 
 VM_TEST = os.path.join(TOP, 'ci/vm-test.py')
@@ -147,18 +148,17 @@ def deb_not_in_the_default_pins():
 
 
 def failed_checks(logs):
-    """The guest's failed checks and the lines shown before each, from the console logs in LOGS
-    (the tail of a log that has none and no PASS), for a failure message that says what went wrong."""
-    out = []
+    """verdict.excerpt of each console log in LOGS, for a failure message that says what went
+    wrong; the logs kept under $HBC_TEST_LOGS (meson-logs/), as the test's directory goes."""
+    out, keep = [], os.environ.get('HBC_TEST_LOGS')
+    if keep:
+        shutil.copytree(logs, os.path.join(keep, 'test_vm_cli-vm-logs'), dirs_exist_ok=True)
     for log in sorted(glob.glob(os.path.join(logs, '*.log'))):
         with open(log, errors='replace') as f:
-            lines = f.read().splitlines()
-        fails = [i for i, line in enumerate(lines) if re.match(r'HBC-VM-CHECK \S+ FAIL ', line)]
-        if not fails and any(re.match(r'HBC-VM-RESULT \S+ PASS ', line) for line in lines):
-            continue
-        picked = [line for i in fails for line in lines[max(0, i - 8):i + 1]] or lines[-20:]
-        out += [f'{os.path.basename(log)}:'] + picked
-    return '\n'.join(out) or f'no console log in {logs}'
+            text = verdict.excerpt(f.read())
+        out += [f'{os.path.basename(log)}:', text] if text else []
+    return '\n'.join(out + [f'(console logs kept in {keep}/test_vm_cli-vm-logs)' if keep else '']).strip() \
+        or f'no console log in {logs}'
 
 
 def cmdline(pid):

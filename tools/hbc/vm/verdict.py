@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 
 STAGE, CHECK, RESULT = 'HBC-VM-STAGE', 'HBC-VM-CHECK', 'HBC-VM-RESULT'
+# the first line of the kernel's report of an oops or a panic
+OOPS = re.compile(r'\] (BUG:|Oops|invalid opcode|general protection|Unable to handle|Kernel panic)')
 
 
 @dataclass(frozen=True)
@@ -71,3 +73,18 @@ def parse(log, nonce, qemu_rc, timed_out=None, limit=None):
     if not fails and failed:  # the FAIL lines themselves did not reach the console
         return Verdict('FAIL', attach, f'failed at stage(s) {failed} (no FAIL line on the console)')
     return Verdict('FAIL', attach, fails or result)
+
+
+def excerpt(log):
+    """What says why the run of console LOG did not pass, for a person: each failed check
+    with the 8 lines before it; else, without a PASS, the stage it was at and the kernel's
+    report from its first line (an oops, a panic), or the last 20 lines. '' for a pass."""
+    lines = log.splitlines()
+    fails = [i for i, line in enumerate(lines) if re.match(rf'{CHECK} \S+ FAIL ', line)]
+    if fails:
+        return '\n'.join(line for i in fails for line in lines[max(0, i - 8):i + 1])
+    if any(re.match(rf'{RESULT} \S+ PASS ', line) for line in lines):
+        return ''
+    stage = [line for line in lines if line.startswith(STAGE + ' ')][-1:]
+    oops = next((i for i, line in enumerate(lines) if OOPS.search(line)), None)
+    return '\n'.join(stage + (lines[oops:oops + 30] if oops is not None else lines[-20:]))
