@@ -23,12 +23,17 @@ FAKE_QEMU = textwrap.dedent('''\
     #!/usr/bin/env python3
     # A stand-in for qemu-system-*: FAKE_QEMU_<ACCEL> says what it does under that accel:
     # "hang" (no output, as KVM without a working nested flavour), or a console log to
-    # write to the serial file (@NONCE@ replaced), then exit 0.
+    # write to the serial file (@NONCE@ replaced), then exit 0. Its argv goes to FAKE_QEMU_ARGV
+    # when set; --version says FAKE_QEMU_VERSION.
     import os, sys, time
     a = sys.argv[1:]
+    if a == ['--version']:
+        sys.exit(print(f"QEMU emulator version {os.environ.get('FAKE_QEMU_VERSION', '9.2.0')} (fake)"))
     if '-S' in a:
         sys.exit(1)
-    mode = os.environ['FAKE_QEMU_' + a[a.index('-accel') + 1].upper()]
+    if os.environ.get('FAKE_QEMU_ARGV'):
+        open(os.environ['FAKE_QEMU_ARGV'], 'a').write(' '.join(a) + '\\n')
+    mode = os.environ['FAKE_QEMU_' + a[a.index('-accel') + 1].split(',')[0].upper()]
     out = [x.split('path=')[1] for x in a if 'path=' in x] + [x[5:] for x in a if x.startswith('file:')]
     if mode == 'hang':
         time.sleep(120)
@@ -176,6 +181,43 @@ class Kvm(unittest.TestCase):
         run = qemu.watch(cmd, f'{self.tmp}/con.log', NONCE, qemu.Limits(30, 30, 30), qemu.Stopping())
         self.assertEqual((run.rc, run.timed_out, run.silent), (0, None, False))
         self.assertEqual(verdict.parse(open(f'{self.tmp}/con.log').read(), NONCE, run.rc).result, 'PASS')
+
+    def test_tcg_threads(self):
+        """x86 guests of 2+ vCPUs get one TCG thread under a QEMU before 8.1, no other guest does."""
+        arm64 = arches.find('aarch64')
+        x86 = arches.find('x86_64')
+        cases = [(x86, 2, (7, 2, 22), 'tcg,thread=single'), (x86, 2, (), 'tcg,thread=single'),
+                 (x86, 1, (7, 2, 22), 'tcg'), (x86, 2, (8, 1), 'tcg'), (x86, 4, (10, 0, 3), 'tcg'),
+                 (arm64, 2, (7, 2, 22), 'tcg')]
+        for row, smp, have, want in cases:
+            how, why = qemu.tcg_accel(row, smp, have)
+            self.assertEqual(how, want, (row['name'], smp, have))
+            self.assertEqual(why is None, want == 'tcg')
+        self.assertIn('QEMU 7.2.22 < 8.1', qemu.tcg_accel(x86, 2, (7, 2, 22))[1])
+
+    def test_qemu_version(self):
+        os.environ['FAKE_QEMU_VERSION'] = '7.2.22'
+        self.addCleanup(os.environ.pop, 'FAKE_QEMU_VERSION')
+        qemu.version.cache_clear()
+        self.assertEqual(qemu.version(self.qemu), (7, 2, 22))
+        qemu.version.cache_clear()
+        self.assertEqual(qemu.version('/bin/true'), ())
+
+    def test_old_qemu_runs_an_smp_x86_guest_on_one_thread(self):
+        os.environ.update(FAKE_QEMU_VERSION='7.2.22', FAKE_QEMU_ARGV=f'{self.tmp}/argv')
+        self.addCleanup(os.environ.pop, 'FAKE_QEMU_VERSION')
+        self.addCleanup(os.environ.pop, 'FAKE_QEMU_ARGV')
+        qemu.version.cache_clear()
+        r = runner.Runner(self.tmp, self.tmp, 1, False, accel.Accel(self.policy()))
+        r.smp = 2
+        res = runner.Result(self.entry())
+        r.boot(self.entry(), 'tcg', self.tmp, self.tmp, NONCE, res)
+        r.close()
+        qemu.version.cache_clear()
+        single = self.row['debarch'] in qemu.INT3_PATCHING
+        self.assertEqual(res.result, 'PASS')
+        self.assertEqual('-accel tcg,thread=single ' in open(f'{self.tmp}/argv').read(), single)
+        self.assertEqual(any('one TCG thread' in n for n in res.notes), single)
 
     def test_silent_kvm_guest_restarts_under_tcg(self):
         os.environ['FAKE_QEMU_KVM'] = 'hang'

@@ -2,6 +2,7 @@
 """One QEMU run: the command line, and the process watched stage by stage until it
 powers off or a stage's limit passes. Knows nothing of packages or verdicts: it returns
 what happened (Run) and the caller reads the console log."""
+import functools
 import os
 import re
 import subprocess
@@ -37,6 +38,38 @@ def tcg_cpu(row, cpu=None):
                                   input='quit\n', capture_output=True, text=True, timeout=30).returncode == 0:
             cpu += ',' + opt
     return cpu
+
+
+# QEMU before 8.1 could run a translation of guest code that another vCPU's thread had
+# just rewritten (fixed by its commit deba78709a, "accel/tcg: Always lock pages before
+# translation"). An x86 kernel rewrites its text (static keys, tracepoints, kprobes)
+# through a transient int3, so an x86 guest with 2 or more vCPUs on such a QEMU now and
+# then dies of "int3" at a jump patched a moment before (QEMU 7.2, 2 vCPUs flipping the
+# sched_switch tracepoint: "Oops: int3" in __schedule within 250 flips, 5 runs of 5; on one
+# thread, 0 of 3 runs of 3,000). Such a guest gets one TCG thread for all its vCPUs.
+# Other architectures patch one instruction word at a time: a stale translation runs
+# either the old or the new one, both of them whole (arm64, same test: 3,000 flips, no oops).
+MTTCG_FIXED_IN = (8, 1)
+INT3_PATCHING = ('amd64', 'i386')
+
+
+@functools.lru_cache(maxsize=None)
+def version(binary):
+    """BINARY's version as a tuple of ints ("QEMU emulator version 7.2.22 (...)": (7, 2, 22)),
+    () when it says none."""
+    out = subprocess.run([binary, '--version'], capture_output=True, text=True, timeout=30).stdout
+    m = re.search(r'^QEMU emulator version (\d+(?:\.\d+)*)', out, re.M)
+    return tuple(int(x) for x in m.group(1).split('.')) if m else ()
+
+
+def tcg_accel(row, smp, have):
+    """(-accel value, why or None) for a TCG guest of ROW with SMP vCPUs under QEMU version
+    HAVE: one thread for them all where that QEMU could run stale patched x86 text."""
+    if smp < 2 or row['debarch'] not in INT3_PATCHING or (have and have >= MTTCG_FIXED_IN):
+        return 'tcg', None
+    v = '.'.join(map(str, have)) or 'of unknown version'
+    return 'tcg,thread=single', (f'{smp} vCPUs on one TCG thread: QEMU {v} < 8.1 can run stale '
+                                 'x86 kernel text being patched (an int3 oops)')
 
 
 def command(row, accel, cpu, smp, memory_mb, kernel, initrd, log, interactive=False):

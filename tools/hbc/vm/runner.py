@@ -76,6 +76,14 @@ class Runner:
         os.makedirs(cache('vm', 'runs'), exist_ok=True)
         self.runs = tempfile.mkdtemp(dir=cache('vm', 'runs'), prefix='run.')
 
+    def tcg(self, entry, res):
+        """-accel's value for ENTRY under TCG; the reason in RES's notes when it is not plain."""
+        how, why = qemu.tcg_accel(entry.row, self.smp, qemu.version(entry.row['qemu']))
+        if why:
+            say(f'[{entry.id}] {why}')
+            res.notes.append(why)
+        return how
+
     def boot(self, entry, accel, kdir, work, nonce, res):
         """QEMU under ACCEL until it stops; the verdict into RES. A guest silent under KVM
         is run again under TCG (and KVM refuted for the rest of the run)."""
@@ -85,8 +93,8 @@ class Runner:
             say(f'[{entry.id}] {why}')
             res.notes.append(why)
         while True:
-            cpu = qemu.tcg_cpu(entry.row, model) if accel == 'tcg' else model
-            cmd = qemu.command(entry.row, accel, cpu, self.smp, conf('memory-mb'), f'{kdir}/vmlinuz',
+            cpu, how = (model, accel) if accel != 'tcg' else (qemu.tcg_cpu(entry.row, model), self.tcg(entry, res))
+            cmd = qemu.command(entry.row, how, cpu, self.smp, conf('memory-mb'), f'{kdir}/vmlinuz',
                                f'{work}/initrd.gz', log, bool(self.shell))
             silent_after = self.accel.policy.grace if accel == 'kvm' else None
             run = qemu.watch(cmd, log, nonce, self.limits, self.stopping, silent_after, work, bool(self.shell))
