@@ -208,23 +208,25 @@ static struct slot *slot_for(struct hbc_cgroups *c, uint64_t id)
 	return cache_slot(c, id);
 }
 
-int hbc_cgroups_learn(struct hbc_cgroups *c, uint64_t id, const char *path, size_t len)
+const char *hbc_cgroups_learn(struct hbc_cgroups *c, uint64_t id, const char *path, size_t len)
 {
 	struct slot *s;
 	char *copy;
 
-	if (!c || id == 0 || len == 0 || path[0] != '/' || memchr(path, '\0', len))
-		return -EINVAL;
+	if (!c || id == 0 || len == 0 || path[0] != '/' || memchr(path, '\0', len)) {
+		errno = EINVAL;
+		return NULL;
+	}
 	copy = strndup(path, len);
 	if (!copy)
-		return -ENOMEM;
+		return NULL;
 	s = slot_for(c, id);
 	if (!s->id)
 		c->used++;
 	free(s->path);		/* an ESTALE read first (a perf buffer's other CPU): now known */
 	s->id = id;
 	s->path = copy;
-	return 0;
+	return copy;
 }
 
 const char *hbc_cgroups_path(struct hbc_cgroups *c, uint64_t id)

@@ -26,10 +26,10 @@ struct hbc_cgroups *hbc_cgroups_open(const char *mountinfo);
 const char *hbc_cgroups_path(struct hbc_cgroups *c, uint64_t id);
 /*
  * Cgroup @id was made at @path (@len bytes, under the cgroup2 root: the kernel's
- * cgroup_mkdir): remembered, so that it is named even once it is gone. 0, -EINVAL for a
- * path that is not absolute, -ENOMEM.
+ * cgroup_mkdir): remembered, so that it is named even once it is gone. The path as
+ * stored, or NULL with errno EINVAL (a path that is not absolute) or ENOMEM.
  */
-int hbc_cgroups_learn(struct hbc_cgroups *c, uint64_t id, const char *path, size_t len);
+const char *hbc_cgroups_learn(struct hbc_cgroups *c, uint64_t id, const char *path, size_t len);
 /* "v2 at /sys/fs/cgroup/unified, paths by file handle": for --check and STATUS=. */
 const char *hbc_cgroups_what(const struct hbc_cgroups *c);
 void hbc_cgroups_free(struct hbc_cgroups *c);

@@ -100,11 +100,8 @@ static void to_journal(struct session *s, const struct hbc_record *r)
  */
 static void on_cgroup_made(struct session *s, const struct data_t *d)
 {
-	const char *path;
+	const char *path = hbc_cgroups_learn(s->cgroups, d->cgroup_id, d->path, d->path_len);
 
-	if (hbc_cgroups_learn(s->cgroups, d->cgroup_id, d->path, d->path_len))
-		return;
-	path = hbc_cgroups_path(s->cgroups, d->cgroup_id);
 	if (path && s->table.kinds & (1u << HBC_KEY_EXCLUDE_CGROUP))
 		hbc_table_learn(&s->table, &s->reload->cfg, d->cgroup_id, path);
 }
