@@ -58,6 +58,13 @@ def ensure_tools(entries):
         raise ToolError(p.stderr.strip() or "cannot install the VM host tools (ci/vm/host-deps.txt)")
 
 
+def note(entry, res, why):
+    """WHY (a choice made for ENTRY's run, or None) said now and kept in RES's DETAIL."""
+    if why:
+        say(f'[{entry.id}] {why}')
+        res.notes.append(why)
+
+
 def prepare(entry, pkgdir, work, limits, shell=''):
     """(kernel dir, nonce, notes) for ENTRY: resolved once, its initramfs in WORK;
     StageError naming the stage."""
@@ -79,9 +86,7 @@ class Runner:
     def tcg(self, entry, res):
         """-accel's value for ENTRY under TCG; the reason in RES's notes when it is not plain."""
         how, why = qemu.tcg_accel(entry.row, self.smp, qemu.version(entry.row['qemu']))
-        if why:
-            say(f'[{entry.id}] {why}')
-            res.notes.append(why)
+        note(entry, res, why)
         return how
 
     def boot(self, entry, accel, kdir, work, nonce, res):
@@ -89,9 +94,7 @@ class Runner:
         is run again under TCG (and KVM refuted for the rest of the run)."""
         log = os.path.join(self.logdir, f'{entry.id}.log')
         model, why = qemu.cpu_for(entry.row, f'{kdir}/vmlinuz')
-        if why:
-            say(f'[{entry.id}] {why}')
-            res.notes.append(why)
+        note(entry, res, why)
         while True:
             cpu, how = (model, accel) if accel != 'tcg' else (qemu.tcg_cpu(entry.row, model), self.tcg(entry, res))
             cmd = qemu.command(entry.row, how, cpu, self.smp, conf('memory-mb'), f'{kdir}/vmlinuz',
