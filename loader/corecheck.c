@@ -35,10 +35,18 @@ static int capture(enum libbpf_print_level level, const char *fmt, va_list ap)
 
 struct report {
 	const struct hbc_relos *relos;
+	const void *elf;		/* the object's ELF image: where each program is */
+	size_t elf_size;
 	const struct btf *local, *target;
 	bool json;
 	size_t total, resolved;
 };
+
+/* @r is a relocation of the program @sec, which starts at @first and has @n instructions. */
+static bool relo_of(const struct hbc_relo *r, const char *sec, unsigned int first, unsigned int n)
+{
+	return strcmp(r->section, sec) == 0 && r->insn >= first && r->insn - first < n;
+}
 
 /* One program's relocations: counted, the unresolved ones listed with why. */
 static void report_program(struct report *rep, const struct bpf_program *prog, bool first)
@@ -46,9 +54,16 @@ static void report_program(struct report *rep, const struct bpf_program *prog, b
 	const char *sec = bpf_program__section_name(prog);
 	const struct bpf_insn *insns = bpf_program__insns(prog);
 	size_t cnt = bpf_program__insn_cnt(prog), total = 0, bad = 0;
+	unsigned int start = 0, n = (unsigned int)cnt;
 
+	/* a section of several programs (an exit's two variants): each its own part */
+	if (hbc_prog_span(rep->elf, rep->elf_size, bpf_program__name(prog), &start, &n)) {
+		fprintf(stderr, PROG ": %s: not in the object's symbol table: its section's "
+			"relocations counted from the section's start\n", bpf_program__name(prog));
+		start = 0, n = (unsigned int)cnt;
+	}
 	for (size_t i = 0; i < rep->relos->n; i++)
-		total += strcmp(rep->relos->v[i].section, sec) == 0;
+		total += relo_of(&rep->relos->v[i], sec, start, n);
 	if (rep->json) {
 		printf("%s{\"name\":", first ? "" : ",");
 		hbc_format_json_str(stdout, bpf_program__name(prog));
@@ -63,7 +78,8 @@ static void report_program(struct report *rep, const struct bpf_program *prog, b
 		const struct hbc_relo *r = &rep->relos->v[i];
 		char why[192];
 
-		if (strcmp(r->section, sec) || (r->insn < cnt && !hbc_core_poisoned(&insns[r->insn])))
+		if (!relo_of(r, sec, start, n) ||
+		    (r->insn - start < cnt && !hbc_core_poisoned(&insns[r->insn - start])))
 			continue;
 		hbc_core_explain(r, rep->local, rep->target, why, sizeof(why));
 		if (!why[0])
@@ -93,12 +109,13 @@ static void report_program(struct report *rep, const struct bpf_program *prog, b
 static int check_opened(const struct hbc_object *obj, const struct hbc_progs *p, const char *path,
 			const struct btf *target, bool json)
 {
-	struct report rep = { .local = bpf_object__btf(p->obj), .target = target, .json = json };
+	size_t size;
+	const void *elf = obj->elf(&size);
+	struct report rep = { .local = bpf_object__btf(p->obj), .target = target, .json = json,
+			      .elf = elf, .elf_size = size };
 	struct hbc_relos relos;
 	libbpf_print_fn_t old;
 	struct bpf_map *map;
-	size_t size;
-	const void *elf = obj->elf(&size);
 	struct bpf_program *prog;
 	bool first = true;
 	int err;

@@ -64,42 +64,110 @@ bool hbc_core_poisoned(const struct bpf_insn *insn)
 	return insn->code == (BPF_JMP | BPF_CALL) && insn->imm == CORE_POISON;
 }
 
-/* A copy of the .BTF.ext section of an ELF image; NULL (errno set) if it has none. */
-static void *btf_ext_copy(const void *image, size_t size, size_t *len)
+/* An ELF image opened read-only; NULL (errno EINVAL) if it is none. elf_end() it. */
+static Elf *elf_open(const void *image, size_t size)
 {
 	Elf *e;
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	void *copy = NULL;
 
-	errno = ENOENT;
+	errno = EINVAL;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return NULL;
 	e = elf_memory((char *)image, size);
-	if (!e || elf_getshdrstrndx(e, &shstrndx)) {
-		errno = EINVAL;
-		goto out;
+	if (e && elf_kind(e) != ELF_K_ELF) {
+		elf_end(e);
+		e = NULL;
 	}
+	return e;
+}
+
+/* The first section of @e that @want accepts (by its header and name), or NULL. */
+static Elf_Scn *find_section(Elf *e, bool (*want)(const GElf_Shdr *sh, const char *name))
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(e, &shstrndx))
+		return NULL;
 	while ((scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
 		const char *name;
-		Elf_Data *d;
 
-		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(e, shstrndx, sh.sh_name)))
-			continue;
-		if (strcmp(name, ".BTF.ext") || !(d = elf_getdata(scn, NULL)) || !d->d_buf)
-			continue;
-		copy = malloc(d->d_size);
-		if (copy) {
-			memcpy(copy, d->d_buf, d->d_size);
-			*len = d->d_size;
-		}
-		break;
+		if (gelf_getshdr(scn, &sh) && (name = elf_strptr(e, shstrndx, sh.sh_name)) &&
+		    want(&sh, name))
+			return scn;
 	}
-out:
-	if (e)
-		elf_end(e);
+	return NULL;
+}
+
+static bool is_btf_ext(const GElf_Shdr *sh, const char *name)
+{
+	(void)sh;
+	return strcmp(name, ".BTF.ext") == 0;
+}
+
+static bool is_symtab(const GElf_Shdr *sh, const char *name)
+{
+	(void)name;
+	return sh->sh_type == SHT_SYMTAB;
+}
+
+/* A copy of the .BTF.ext section of an ELF image; NULL (errno set) if it has none. */
+static void *btf_ext_copy(const void *image, size_t size, size_t *len)
+{
+	Elf *e = elf_open(image, size);
+	Elf_Scn *scn;
+	Elf_Data *d;
+	void *copy = NULL;
+
+	if (!e)
+		return NULL;
+	errno = ENOENT;
+	scn = find_section(e, is_btf_ext);
+	d = scn ? elf_getdata(scn, NULL) : NULL;
+	if (d && d->d_buf && (copy = malloc(d->d_size))) {
+		memcpy(copy, d->d_buf, d->d_size);
+		*len = d->d_size;
+	}
+	elf_end(e);
 	return copy;
+}
+
+/* The function symbol @prog of the symbol table @scn: its instructions in its section. */
+static int symbol_span(Elf *e, Elf_Scn *scn, const char *prog, unsigned int *first,
+		       unsigned int *count)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	GElf_Shdr sh;
+	GElf_Sym sym;
+
+	if (!d || !gelf_getshdr(scn, &sh) || !sh.sh_entsize)
+		return -EINVAL;
+	for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+		const char *name;
+
+		if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    !(name = elf_strptr(e, sh.sh_link, sym.st_name)) || strcmp(name, prog))
+			continue;
+		*first = (unsigned int)(sym.st_value / sizeof(struct bpf_insn));
+		*count = (unsigned int)(sym.st_size / sizeof(struct bpf_insn));
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int hbc_prog_span(const void *image, size_t size, const char *prog, unsigned int *first,
+		  unsigned int *count)
+{
+	Elf *e = elf_open(image, size);
+	Elf_Scn *scn;
+	int err;
+
+	if (!e)
+		return -EINVAL;
+	scn = find_section(e, is_symtab);
+	err = scn ? symbol_span(e, scn, prog, first, count) : -ENOENT;
+	elf_end(e);
+	return err;
 }
 
 static int kind_of(const struct btf_type *t)

@@ -10,7 +10,7 @@
 
 struct hbc_relo {
 	char section[64];		/* the program's ELF section, e.g. "ksyscall/execve" */
-	unsigned int insn;		/* instruction index in that section */
+	unsigned int insn;		/* instruction index in that section (not its program) */
 	unsigned int kind;		/* enum bpf_core_relo_kind */
 	unsigned int type_id;		/* root type in the object's BTF */
 	char access[32];		/* access string, e.g. "0:14" */
@@ -25,6 +25,13 @@ struct hbc_relos {
 /* The CO-RE relocations in the .BTF.ext of an object's ELF bytes, named after its BTF. */
 int hbc_core_relos(const void *elf, size_t size, const struct btf *btf, struct hbc_relos *out);
 void hbc_core_relos_free(struct hbc_relos *r);
+/*
+ * Where the program @prog is in its section of the ELF image: its first instruction and
+ * how many it has (its symbol). A section can hold several programs; a relocation's insn
+ * counts from the section's start. 0, or -ENOENT (no such function), -EINVAL.
+ */
+int hbc_prog_span(const void *elf, size_t size, const char *prog, unsigned int *first,
+		  unsigned int *count);
 /* libbpf's name of a CO-RE kind: "byte_off", "field_exists", "type_size"... */
 const char *hbc_core_kind_name(unsigned int kind);
 /*
