@@ -122,8 +122,6 @@ char message[HBC_MESSAGE_LEN] = "Hello World";
 
 /* Set by the loader before load: records go to the ring buffer, else the perf buffer. */
 const volatile bool use_ringbuf = false;
-/* Set by the loader before load: the kernel has bpf_loop() (5.17+; libbpf_probe_bpf_helper()). */
-const volatile bool have_loop = false;
 /* Set by the loader before load: argument bytes per record (--args-max); 0: none (--no-args). */
 const volatile unsigned int args_max = HBC_ARGS_DEFAULT;
 /* Records the ring buffer had no room for. */
@@ -537,12 +535,13 @@ static long copy_entry(u64 i, void *ctx)
  * A failed exec's arguments, into @dst: read from the caller's argv at the syscall's
  * exit, at most args_max bytes; argc counts the entries up to the NULL (at most
  * HBC_ARGV_SCAN). Unreadable memory stops it, flagged. Two walks, each with one way to
- * go on: bpf_loop() where the kernel runs it (5.17+ with the BPF JIT on: the loader's
- * have_loop), whose callback the verifier checks once; else bounded loops of
- * HBC_ARGV_SCAN_LOOPS steps, which it checks step by step.
+ * go on: with @loop, bpf_loop(), whose callback the verifier checks once; else bounded
+ * loops of HBC_ARGV_SCAN_LOOPS steps, which it checks step by step. @loop is a constant
+ * of each exit program (its _xl variant; see EXIT_VARIANTS), not a rodata flag: a kernel
+ * before 5.13 refuses a program that so much as names a callback, even in dead code.
  */
 static __always_inline unsigned int args_of_caller(struct data_t *d, char *dst,
-						   const void *argv, bool ptr32)
+						   const void *argv, bool ptr32, bool loop)
 {
 	struct argv_walk w = { .d = d, .dst = dst, .argv = argv, .max = args_max, .ptr32 = ptr32 };
 	u32 i;
@@ -551,7 +550,7 @@ static __always_inline unsigned int args_of_caller(struct data_t *d, char *dst,
 	d->args_len = 0;
 	if (!argv)
 		return 0;
-	if (have_loop) {	/* a constant the verifier knows: the other branch is not checked */
+	if (loop) {	/* a compile-time constant: the other branch is not in the program */
 		bpf_loop(HBC_ARGV_SCAN, count_entry, &w, 0);
 		bpf_loop(HBC_ARGV_SCAN, copy_entry, &w, 0);
 		if (d->argc >= HBC_ARGV_SCAN)
@@ -592,9 +591,10 @@ static __always_inline int submit(void *ctx, struct data_t *d, unsigned int plen
 /*
  * The syscall returned while its entry is still stashed: the exec failed (a success
  * went through exec_done, which took the entry). @compat: which exit this is, so that
- * the native and the compat exit hooks never both report one exec.
+ * the native and the compat exit hooks never both report one exec. @loop: see
+ * args_of_caller().
  */
-static __always_inline int exec_exit(void *ctx, long ret, bool compat)
+static __always_inline int exec_exit(void *ctx, long ret, bool compat, bool loop)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct pending_exec *e = bpf_map_lookup_elem(&pending, &tid);
@@ -624,7 +624,8 @@ static __always_inline int exec_exit(void *ctx, long ret, bool compat)
 	if (!args_max)
 		d->flags |= HBC_F_ARGS_OFF;
 	else if (ret != 0)
-		alen = args_of_caller(d, args_at(d, plen), (const void *)e->argv, compat || NATIVE_PTR32);
+		alen = args_of_caller(d, args_at(d, plen), (const void *)e->argv, compat || NATIVE_PTR32,
+				      loop);
 	else
 		d->flags |= HBC_F_NO_ARGS;
 	bpf_map_delete_elem(&pending, &tid);
@@ -683,6 +684,21 @@ int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid, struct linux_binpr
 
 /* ---- kprobes: the native entries (ksyscall) and the compat wrappers by symbol ---- */
 
+/*
+ * Each syscall exit comes as two programs, of which the loader loads one (and says so):
+ * <name>_x walks a failed exec's argv with bounded loops, which any kernel takes;
+ * <name>_xl with bpf_loop(), where the kernel runs it (hbc_bpf_loop_usable()).
+ */
+#define KRET_EXIT(sec, name, compat, loop)						\
+	SEC(sec) int BPF_KRETPROBE(name, long ret)					\
+	{										\
+		return exec_exit(ctx, ret, compat, loop);				\
+	}
+#define KRET_EXITS(sec, name, compat)							\
+	KRET_EXIT(sec, name##_x, compat, false)						\
+	KRET_EXIT(sec, name##_xl, compat, true)
+
+
 SEC("ksyscall/execve")
 int BPF_KPROBE(ks_execve)
 {
@@ -697,17 +713,8 @@ int BPF_KPROBE(ks_execveat)
 			  (int)SYSCALL_ARG(ctx, 1), (int)SYSCALL_ARG(ctx, 5), HBC_SYS_EXECVEAT, 0);
 }
 
-SEC("kretsyscall/execve")
-int BPF_KRETPROBE(ks_execve_x, long ret)
-{
-	return exec_exit(ctx, ret, false);
-}
-
-SEC("kretsyscall/execveat")
-int BPF_KRETPROBE(ks_execveat_x, long ret)
-{
-	return exec_exit(ctx, ret, false);
-}
+KRET_EXITS("kretsyscall/execve", ks_execve, false)
+KRET_EXITS("kretsyscall/execveat", ks_execveat, false)
 
 #ifdef HBC_COMPAT
 SEC("kprobe/" COMPAT_EXECVE)
@@ -722,17 +729,8 @@ int BPF_KPROBE(ks_c_execveat, struct pt_regs *regs)
 	return compat_execveat_enter(regs);
 }
 
-SEC("kretprobe/" COMPAT_EXECVE)
-int BPF_KRETPROBE(ks_c_execve_x, long ret)
-{
-	return exec_exit(ctx, ret, true);
-}
-
-SEC("kretprobe/" COMPAT_EXECVEAT)
-int BPF_KRETPROBE(ks_c_execveat_x, long ret)
-{
-	return exec_exit(ctx, ret, true);
-}
+KRET_EXITS("kretprobe/" COMPAT_EXECVE, ks_c_execve, true)
+KRET_EXITS("kretprobe/" COMPAT_EXECVEAT, ks_c_execveat, true)
 #endif
 
 /*
@@ -795,17 +793,18 @@ static __always_inline long sys_exit_ret(const struct trace_event_raw_sys_enter 
 	return (long)ctx->args[0];
 }
 
-SEC("tp/syscalls/sys_exit_execve")
-int tp_execve_x(struct trace_event_raw_sys_enter *ctx)
-{
-	return exec_exit(ctx, sys_exit_ret(ctx), false);
-}
+#define TP_EXIT(sec, name, loop)							\
+	SEC(sec) int name(struct trace_event_raw_sys_enter *ctx)			\
+	{										\
+		return exec_exit(ctx, sys_exit_ret(ctx), false, loop);			\
+	}
+#define TP_EXITS(sec, name)								\
+	TP_EXIT(sec, name##_x, false)							\
+	TP_EXIT(sec, name##_xl, true)
 
-SEC("tp/syscalls/sys_exit_execveat")
-int tp_execveat_x(struct trace_event_raw_sys_enter *ctx)
-{
-	return exec_exit(ctx, sys_exit_ret(ctx), false);
-}
+/* in pairs: see KRET_EXITS */
+TP_EXITS("tp/syscalls/sys_exit_execve", tp_execve)
+TP_EXITS("tp/syscalls/sys_exit_execveat", tp_execveat)
 
 #ifdef HBC_COMPAT
 /*
@@ -822,12 +821,24 @@ int BPF_PROG(tp_c_execve, struct pt_regs *regs, long nr)
 	return nr == COMPAT_NR_EXECVE ? compat_execve_enter(regs) : compat_execveat_enter(regs);
 }
 
-SEC("raw_tp/sys_exit")
-int BPF_PROG(tp_c_execve_x, struct pt_regs *regs, long ret)
+static __always_inline int compat_exit(void *ctx, long ret, bool loop)
 {
 	if (!compat_syscall((struct task_struct *)bpf_get_current_task()))
 		return 0;
-	return exec_exit(ctx, ret, true);
+	return exec_exit(ctx, ret, true, loop);
+}
+
+/* in a pair: see KRET_EXITS */
+SEC("raw_tp/sys_exit")
+int BPF_PROG(tp_c_execve_x, struct pt_regs *regs, long ret)
+{
+	return compat_exit(ctx, ret, false);
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(tp_c_execve_xl, struct pt_regs *regs, long ret)
+{
+	return compat_exit(ctx, ret, true);
 }
 #endif
 

@@ -39,16 +39,33 @@ static bool prog_compat(const struct bpf_program *prog)
 	return strncmp(bpf_program__name(prog) + 2, "_c_", 3) == 0;
 }
 
-static bool prog_entry(const struct bpf_program *prog)
+static bool name_ends(const struct bpf_program *prog, const char *tail)
 {
 	const char *n = bpf_program__name(prog);
-	size_t len = strlen(n);
+	size_t len = strlen(n), tlen = strlen(tail);
 
-	return prog_set(prog) != HBC_ATTACH_AUTO && !(len > 2 && strcmp(n + len - 2, "_x") == 0);
+	return len > tlen && strcmp(n + len - tlen, tail) == 0;
+}
+
+/* An exit walking a failed exec's argv with bpf_loop() (_xl), not bounded loops (_x). */
+static bool prog_loop(const struct bpf_program *prog)
+{
+	return name_ends(prog, "_xl");
+}
+
+static bool prog_entry(const struct bpf_program *prog)
+{
+	return prog_set(prog) != HBC_ATTACH_AUTO && !name_ends(prog, "_x") && !prog_loop(prog);
+}
+
+/* Of each exit's two variants, the one for @loop; every other program goes with its set. */
+static bool variant_wanted(const struct bpf_program *prog, bool loop)
+{
+	return prog_entry(prog) || prog_set(prog) == HBC_ATTACH_AUTO || prog_loop(prog) == loop;
 }
 
 void hbc_attach_plan(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_attach_mode want,
-		     bool raw_compat)
+		     bool raw_compat, bool loop)
 {
 	struct bpf_program *prog;
 	bool ksyscall, tracepoint;
@@ -65,10 +82,11 @@ void hbc_attach_plan(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_a
 		enum hbc_attach_mode set = prog_set(prog);
 
 		a->has_compat |= prog_compat(prog);
-		bpf_program__set_autoload(prog, set == HBC_ATTACH_AUTO ||
-					  (set == HBC_ATTACH_KSYSCALL && ksyscall) ||
-					  (set == HBC_ATTACH_TRACEPOINT && tracepoint &&
-					   (raw_compat || !prog_compat(prog))));
+		bpf_program__set_autoload(prog, variant_wanted(prog, loop) &&
+					  (set == HBC_ATTACH_AUTO ||
+					   (set == HBC_ATTACH_KSYSCALL && ksyscall) ||
+					   (set == HBC_ATTACH_TRACEPOINT && tracepoint &&
+					    (raw_compat || !prog_compat(prog)))));
 	}
 }
 

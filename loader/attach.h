@@ -4,7 +4,8 @@
  * the syscalls/ tracepoint set; sched_process_exec in both. Both sets are loaded where
  * the kernel has kprobes, so falling back needs no second load. A set is its programs'
  * name prefix in bpf/hello-buffer-config.bpf.c: ks_ (kprobes), tp_ (tracepoints); a
- * third letter c_ marks the 32-bit (compat) entries, a suffix _x a syscall's exit.
+ * third letter c_ marks the 32-bit (compat) entries, a suffix _x a syscall's exit, _xl
+ * the same exit walking a failed exec's arguments with bpf_loop() (one of the two loads).
  */
 #ifndef HBC_ATTACH_H
 #define HBC_ATTACH_H
@@ -36,10 +37,11 @@ struct hbc_attach {
 /*
  * Before load: which programs to load for @want, from what the kernel has. @raw_compat:
  * the tracepoint set's 32-bit entries too, on the raw sys_enter/sys_exit tracepoints,
- * which run a BPF program on every system call of the machine (--raw-syscalls).
+ * which run a BPF program on every system call of the machine (--raw-syscalls). @loop:
+ * the exits' bpf_loop() variants (hbc_bpf_loop_usable()), else their bounded-loop ones.
  */
 void hbc_attach_plan(struct hbc_attach *a, const struct hbc_progs *p, enum hbc_attach_mode want,
-		     bool raw_compat);
+		     bool raw_compat, bool loop);
 /*
  * After load: attach, falling back from ksyscall to the tracepoints when asked for
  * "auto". Says on stderr why nothing could be attached; hbc_attach_say() what was.

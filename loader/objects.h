@@ -18,7 +18,6 @@ struct hbc_progs {
 	struct bpf_map *scratch;		/* a record's room, one slot per possible CPU */
 	bool *use_ringbuf;			/* rodata: set before load */
 	unsigned int *args_max;			/* rodata: argument bytes per record, 0: none */
-	bool *have_loop;			/* rodata: the kernel has bpf_loop() */
 	bool *regs_wrapper;			/* rodata: sys_<name> takes the user pt_regs */
 
 	void (*destroy)(void *skel);

@@ -303,11 +303,11 @@ static int configure(struct session *s)
 {
 	int cpus = libbpf_num_possible_cpus(), err;
 	char why[160];
+	/* a failed exec's arguments walked with bpf_loop() where the kernel has it */
+	bool loop = hbc_bpf_loop_usable(why, sizeof(why));
 
 	*s->p.args_max = (unsigned int)s->o->args_max;
-	/* a failed exec's arguments walked with bpf_loop() where the kernel has it */
-	*s->p.have_loop = hbc_bpf_loop_usable(why, sizeof(why));
-	if (!*s->p.have_loop && s->o->args_max)
+	if (!loop && s->o->args_max)
 		hbc_say(HBC_SAY_ARGS, NULL, "args: %s: a failed exec's arguments are read by bounded "
 			"loops, at most %d of them", why, HBC_ARGV_SCAN_LOOPS);
 	err = cpus < 0 ? cpus : bpf_map__set_max_entries(s->p.scratch, (__u32)cpus);
@@ -316,7 +316,7 @@ static int configure(struct session *s)
 			strerror(-err));
 		return err;
 	}
-	hbc_attach_plan(&s->a, &s->p, s->o->attach, s->o->raw_syscalls);
+	hbc_attach_plan(&s->a, &s->p, s->o->attach, s->o->raw_syscalls, loop);
 	return hbc_buffer_setup(&s->p, s->o->buffer, s->o->pages, s->o->ring_bytes);
 }
 
