@@ -214,8 +214,11 @@ static __always_inline u64 masked(u64 v, u64 mask)
  * A record with room for the longest path and three times the most arguments (each
  * argument of a failed exec is read at an offset below HBC_ARGS_MAX with a size masked to
  * ARGS_MASK, and the verifier adds the two bounds): too big for the 512-byte BPF stack,
- * and for a per-CPU array's 32 KiB value. One slot per CPU, by
- * bpf_get_smp_processor_id(): the loader sets max_entries to the number of possible CPUs.
+ * and for a per-CPU array's 32 KiB value. A slot per CPU and per enum hbc_scratch_role
+ * (bpf/hello-buffer-config.h), at role * scratch_cpus + CPU: the kernel runs one instance
+ * of a program per CPU at a time, but where tracepoints are preemptible (PREEMPT_RT, 7.x
+ * x86) a program can be preempted mid-record by another one on its CPU. The loader sets
+ * scratch_cpus to the possible CPUs and max_entries to the slots of the roles it loads.
  */
 struct record_buf {
 	char bytes[sizeof(struct data_t) + HBC_PATH_MAX + 3 * HBC_ARGS_MAX];
@@ -228,11 +231,14 @@ struct {
 	__type(value, struct record_buf);
 } scratch SEC(".maps");
 
-static __always_inline struct data_t *scratch_record(void)
-{
-	u32 cpu = bpf_get_smp_processor_id();
+/* Set by the loader before load: the possible CPUs (the scratch slots of a role). */
+const volatile unsigned int scratch_cpus = 1;
 
-	return bpf_map_lookup_elem(&scratch, &cpu);
+static __always_inline struct data_t *scratch_record(enum hbc_scratch_role role)
+{
+	u32 slot = role * scratch_cpus + bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&scratch, &slot);
 }
 
 /*
@@ -422,20 +428,23 @@ static __always_inline char *args_at(struct data_t *d, unsigned int plen)
 	return d->path + (plen & (HBC_PATH_MAX - 1));
 }
 
+static __always_inline struct mm_struct *current_mm(void)
+{
+	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), mm);
+}
+
 /*
  * A successful exec's arguments, into @dst: the argument area the kernel wrote into the
  * new program's memory (mm->arg_start..arg_end, each NUL-terminated), at most args_max
  * bytes. Kernel-written pages of the new mm: present, whatever the caller's page tables.
  */
 static __always_inline unsigned int args_of_new_program(struct data_t *d, char *dst,
-							struct linux_binprm *bprm)
+							struct mm_struct *mm, unsigned int argc)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct mm_struct *mm = BPF_CORE_READ(t, mm);
 	unsigned long start = BPF_CORE_READ(mm, arg_start);
 	unsigned long len = BPF_CORE_READ(mm, arg_end) - start;
 
-	d->argc = BPF_CORE_READ(bprm, argc);
+	d->argc = argc;
 	if (len > args_max) {
 		len = args_max;
 		d->flags |= HBC_F_ARGS_CUT;
@@ -589,18 +598,53 @@ static __always_inline int submit(void *ctx, struct data_t *d, unsigned int plen
 }
 
 /*
- * The syscall returned while its entry is still stashed: the exec failed (a success
- * went through exec_done, which took the entry). @compat: which exit this is, so that
- * the native and the compat exit hooks never both report one exec. @loop: see
- * args_of_caller().
+ * A successful exec that exec_done missed, seen at the syscall's exit: the kernel runs
+ * one instance of a program per CPU and skips the next while one is preempted (where
+ * tracepoints are preemptible: PREEMPT_RT, 7.x x86). The new program's memory is in
+ * place and has not run yet: its path as the kernel copied it there (AT_EXECFN, right
+ * after the environment strings), argc at the initial stack pointer, the arguments.
+ * The setid flag as exec_done sets it. Returns the path's length; *@alen the arguments'.
  */
-static __always_inline int exec_exit(void *ctx, long ret, bool compat, bool loop)
+static __always_inline unsigned int exec_missed(struct data_t *d, const struct pending_exec *e,
+						bool ptr32, unsigned int *alen)
+{
+	struct mm_struct *mm = current_mm();
+	unsigned long sp = BPF_CORE_READ(mm, start_stack);
+	unsigned int plen;
+	u64 argc = 0;
+	long n;
+
+	d->flags |= HBC_F_KERNEL_PATH;
+	if (d->euid != e->euid || d->egid != e->egid)
+		d->flags |= HBC_F_SETID;
+	n = bpf_probe_read_user_str(d->path, HBC_PATH_MAX, (const void *)BPF_CORE_READ(mm, env_end));
+	plen = path_len(d, n);
+	/* argc is a long of the new program's ABI: 4 bytes of a 32-bit one (either endian) */
+	if (bpf_probe_read_user(&argc, ptr32 ? 4 : 8, (const void *)sp))
+		argc = 0;
+	if (ptr32)
+		argc = (u32)argc;
+	if (args_max)
+		*alen = args_of_new_program(d, args_at(d, plen), mm, (unsigned int)argc);
+	else
+		d->flags |= HBC_F_ARGS_OFF;
+	return plen;
+}
+
+/*
+ * The syscall returned while its entry is still stashed: the exec failed (a success
+ * went through exec_done, which took the entry, unless it missed it: exec_missed()).
+ * @compat: which exit this is, so that the native and the compat exit hooks never both
+ * report one exec. @loop: see args_of_caller().
+ */
+static __always_inline int exec_exit(void *ctx, long ret, bool compat, bool loop,
+				     enum hbc_scratch_role role)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct pending_exec *e = bpf_map_lookup_elem(&pending, &tid);
 	unsigned int plen, alen = 0;
 	struct data_t *d;
-	long n = -1;
+	long n;
 
 	if (!e || !!(e->flags & HBC_F_COMPAT) != compat)
 		return 0;
@@ -608,7 +652,7 @@ static __always_inline int exec_exit(void *ctx, long ret, bool compat, bool loop
 		bpf_map_delete_elem(&pending, &tid);
 		return 0;
 	}
-	d = scratch_record();
+	d = scratch_record(role);
 	if (!d) {
 		bpf_map_delete_elem(&pending, &tid);
 		return 0;
@@ -617,17 +661,18 @@ static __always_inline int exec_exit(void *ctx, long ret, bool compat, bool loop
 	fill_task(d);
 	d->result = ret;
 	d->argc = 0;
-	/* ret 0 here means the exec went through unseen by exec_done: the caller's memory is gone */
-	if (ret != 0)
-		n = bpf_probe_read_user_str(d->path, HBC_PATH_MAX, (const void *)e->filename);
+	if (ret == 0) {
+		plen = exec_missed(d, e, compat || NATIVE_PTR32, &alen);
+		bpf_map_delete_elem(&pending, &tid);
+		return submit(ctx, d, plen, alen);
+	}
+	n = bpf_probe_read_user_str(d->path, HBC_PATH_MAX, (const void *)e->filename);
 	plen = path_len(d, n);
 	if (!args_max)
 		d->flags |= HBC_F_ARGS_OFF;
-	else if (ret != 0)
+	else
 		alen = args_of_caller(d, args_at(d, plen), (const void *)e->argv, compat || NATIVE_PTR32,
 				      loop);
-	else
-		d->flags |= HBC_F_NO_ARGS;
 	bpf_map_delete_elem(&pending, &tid);
 	return submit(ctx, d, plen, alen);
 }
@@ -641,7 +686,7 @@ int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid, struct linux_binpr
 {
 	u32 tid = old_pid;
 	struct pending_exec *e = bpf_map_lookup_elem(&pending, &tid);
-	struct data_t *d = scratch_record();
+	struct data_t *d = scratch_record(HBC_SCRATCH_EXEC);
 	/* an exec whose entry came before we attached, or was not hooked: its comm is the new one */
 	struct pending_exec unseen = { .dirfd = HBC_AT_FDCWD, .syscall = HBC_SYS_UNKNOWN,
 				       .flags = HBC_F_COMM_AFTER };
@@ -676,7 +721,7 @@ int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	n = bpf_probe_read_kernel_str(d->path, HBC_PATH_MAX, BPF_CORE_READ(bprm, filename));
 	plen = path_len(d, n);
 	if (args_max)
-		alen = args_of_new_program(d, args_at(d, plen), bprm);
+		alen = args_of_new_program(d, args_at(d, plen), current_mm(), BPF_CORE_READ(bprm, argc));
 	else
 		d->flags |= HBC_F_ARGS_OFF;
 	return submit(ctx, d, plen, alen);
@@ -692,7 +737,7 @@ int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid, struct linux_binpr
 #define KRET_EXIT(sec, name, compat, loop)						\
 	SEC(sec) int BPF_KRETPROBE(name, long ret)					\
 	{										\
-		return exec_exit(ctx, ret, compat, loop);				\
+		return exec_exit(ctx, ret, compat, loop, HBC_SCRATCH_EXIT);		\
 	}
 #define KRET_EXITS(sec, name, compat)							\
 	KRET_EXIT(sec, name##_x, compat, false)						\
@@ -751,7 +796,7 @@ int BPF_PROG(cg_made, struct cgroup *cgrp, const char *path)
 
 	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)	/* 0: the default (v2) hierarchy */
 		return 0;
-	d = scratch_record();
+	d = scratch_record(HBC_SCRATCH_CGROUP);
 	if (!d)
 		return 0;
 	__builtin_memset(d, 0, HBC_RECORD_HEADER);
@@ -796,7 +841,7 @@ static __always_inline long sys_exit_ret(const struct trace_event_raw_sys_enter 
 #define TP_EXIT(sec, name, loop)							\
 	SEC(sec) int name(struct trace_event_raw_sys_enter *ctx)			\
 	{										\
-		return exec_exit(ctx, sys_exit_ret(ctx), false, loop);			\
+		return exec_exit(ctx, sys_exit_ret(ctx), false, loop, HBC_SCRATCH_EXIT);	\
 	}
 #define TP_EXITS(sec, name)								\
 	TP_EXIT(sec, name##_x, false)							\
@@ -825,7 +870,7 @@ static __always_inline int compat_exit(void *ctx, long ret, bool loop)
 {
 	if (!compat_syscall((struct task_struct *)bpf_get_current_task()))
 		return 0;
-	return exec_exit(ctx, ret, true, loop);
+	return exec_exit(ctx, ret, true, loop, HBC_SCRATCH_RAW_EXIT);
 }
 
 /* in a pair: see KRET_EXITS */

@@ -96,6 +96,21 @@ struct data_t {
 
 #define HBC_RECORD_HEADER ((unsigned int)__builtin_offsetof(struct data_t, path))
 
+/*
+ * Who builds a record in a scratch slot (a slot per role and CPU): programs that can be
+ * preempted on their CPU by one another never share one. The exits on kprobes and on the
+ * syscalls/ tracepoints run with preemption off (the perf path turns it off); the raw
+ * tracepoints (sched_process_exec, cgroup_mkdir, the --raw-syscalls compat exit) can be
+ * preemptible. RAW_EXIT last: the loader leaves its slots out unless it loads that exit.
+ */
+enum hbc_scratch_role {
+	HBC_SCRATCH_EXEC,	/* exec_done */
+	HBC_SCRATCH_CGROUP,	/* cg_made */
+	HBC_SCRATCH_EXIT,	/* kretprobe and syscalls/ tracepoint exits */
+	HBC_SCRATCH_RAW_EXIT,	/* tp_c_execve_x (raw sys_exit) */
+	HBC_SCRATCH_ROLES
+};
+
 struct user_msg_t {
 	char message[HBC_MESSAGE_LEN];
 };

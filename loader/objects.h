@@ -15,7 +15,8 @@ struct hbc_progs {
 	struct bpf_map *config;			/* config_in_force: the slot of the uid table */
 	struct bpf_map *output;			/* output (perf event array) */
 	struct bpf_map *ringbuf;		/* records (ring buffer) */
-	struct bpf_map *scratch;		/* a record's room, one slot per possible CPU */
+	struct bpf_map *scratch;		/* a record's room, per role and possible CPU */
+	unsigned int *scratch_cpus;		/* rodata: the possible CPUs */
 	bool *use_ringbuf;			/* rodata: set before load */
 	unsigned int *args_max;			/* rodata: argument bytes per record, 0: none */
 	bool *regs_wrapper;			/* rodata: sys_<name> takes the user pt_regs */

@@ -295,13 +295,32 @@ static int open_object(struct session *s)
 }
 
 /*
- * Before load: the argument bytes per record and how a failed exec's are walked, a
- * record scratch slot per possible CPU, which programs to load, and the buffer's maps.
- * The buffer kind chosen, or -errno.
+ * The record scratch slots: one per possible CPU for each role of a program that can be
+ * loaded (enum hbc_scratch_role; the raw compat exit's only with --raw-syscalls).
+ */
+static int size_scratch(struct session *s)
+{
+	int cpus = libbpf_num_possible_cpus(), err;
+	__u32 roles = s->o->raw_syscalls ? HBC_SCRATCH_ROLES : HBC_SCRATCH_RAW_EXIT;
+
+	err = cpus < 0 ? cpus : bpf_map__set_max_entries(s->p.scratch, (__u32)cpus * roles);
+	if (err) {
+		fprintf(stderr, PROG ": cannot size the record scratch map for the possible CPUs: %s\n",
+			strerror(-err));
+		return err;
+	}
+	*s->p.scratch_cpus = (unsigned int)cpus;
+	return 0;
+}
+
+/*
+ * Before load: the argument bytes per record and how a failed exec's are walked, the
+ * record scratch slots, which programs to load, and the buffer's maps. The buffer kind
+ * chosen, or -errno.
  */
 static int configure(struct session *s)
 {
-	int cpus = libbpf_num_possible_cpus(), err;
+	int err;
 	char why[160];
 	/* a failed exec's arguments walked with bpf_loop() where the kernel has it */
 	bool loop = hbc_bpf_loop_usable(why, sizeof(why));
@@ -310,12 +329,9 @@ static int configure(struct session *s)
 	if (!loop && s->o->args_max)
 		hbc_say(HBC_SAY_ARGS, NULL, "args: %s: a failed exec's arguments are read by bounded "
 			"loops, at most %d of them", why, HBC_ARGV_SCAN_LOOPS);
-	err = cpus < 0 ? cpus : bpf_map__set_max_entries(s->p.scratch, (__u32)cpus);
-	if (err) {
-		fprintf(stderr, PROG ": cannot size the record scratch map for the possible CPUs: %s\n",
-			strerror(-err));
+	err = size_scratch(s);
+	if (err)
 		return err;
-	}
 	hbc_attach_plan(&s->a, &s->p, s->o->attach, s->o->raw_syscalls, loop);
 	return hbc_buffer_setup(&s->p, s->o->buffer, s->o->pages, s->o->ring_bytes);
 }
