@@ -546,7 +546,7 @@ static long copy_entry(u64 i, void *ctx)
  * HBC_ARGV_SCAN). Unreadable memory stops it, flagged. Two walks, each with one way to
  * go on: with @loop, bpf_loop(), whose callback the verifier checks once; else bounded
  * loops of HBC_ARGV_SCAN_LOOPS steps, which it checks step by step. @loop is a constant
- * of each exit program (its _xl variant; see EXIT_VARIANTS), not a rodata flag: a kernel
+ * of each exit program (its _xl variant; see KRET_EXITS), not a rodata flag: a kernel
  * before 5.13 refuses a program that so much as names a callback, even in dead code.
  */
 static __always_inline unsigned int args_of_caller(struct data_t *d, char *dst,
@@ -598,6 +598,16 @@ static __always_inline int submit(void *ctx, struct data_t *d, unsigned int plen
 }
 
 /*
+ * The effective ids before the exec (@euid, @egid: the stash) and after (in @d): a setuid
+ * or setgid file changed them.
+ */
+static __always_inline void flag_setid(struct data_t *d, unsigned int euid, unsigned int egid)
+{
+	if (d->euid != euid || d->egid != egid)
+		d->flags |= HBC_F_SETID;
+}
+
+/*
  * A successful exec that exec_done missed, seen at the syscall's exit: the kernel runs
  * one instance of a program per CPU and skips the next while one is preempted (where
  * tracepoints are preemptible: PREEMPT_RT, 7.x x86). The new program's memory is in
@@ -609,21 +619,17 @@ static __always_inline unsigned int exec_missed(struct data_t *d, const struct p
 						bool ptr32, unsigned int *alen)
 {
 	struct mm_struct *mm = current_mm();
-	unsigned long sp = BPF_CORE_READ(mm, start_stack);
 	unsigned int plen;
-	u64 argc = 0;
+	u64 argc;
 	long n;
 
 	d->flags |= HBC_F_KERNEL_PATH;
-	if (d->euid != e->euid || d->egid != e->egid)
-		d->flags |= HBC_F_SETID;
+	flag_setid(d, e->euid, e->egid);
 	n = bpf_probe_read_user_str(d->path, HBC_PATH_MAX, (const void *)BPF_CORE_READ(mm, env_end));
 	plen = path_len(d, n);
-	/* argc is a long of the new program's ABI: 4 bytes of a 32-bit one (either endian) */
-	if (bpf_probe_read_user(&argc, ptr32 ? 4 : 8, (const void *)sp))
+	/* argc: a long of the new program's ABI, read as its argv entries are */
+	if (argv_entry((const void *)BPF_CORE_READ(mm, start_stack), 0, ptr32, &argc))
 		argc = 0;
-	if (ptr32)
-		argc = (u32)argc;
 	if (args_max)
 		*alen = args_of_new_program(d, args_at(d, plen), mm, (unsigned int)argc);
 	else
@@ -712,9 +718,8 @@ int BPF_PROG(exec_done, struct task_struct *p, pid_t old_pid, struct linux_binpr
 		fill_from_entry(d, &unseen);
 	}
 	fill_task(d);
-	/* the effective ids before (the stash) and after: a setuid or setgid file changed them */
-	if (seen && (d->euid != euid || d->egid != egid))
-		d->flags |= HBC_F_SETID;
+	if (seen)
+		flag_setid(d, euid, egid);
 	d->result = 0;
 	d->argc = 0;
 	d->flags |= HBC_F_KERNEL_PATH;
