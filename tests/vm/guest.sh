@@ -512,13 +512,13 @@ misses=$(bpftool prog show name exec_done 2>/dev/null | sed -n 's/.*recursion_mi
 echo "    storm: runs of exec_done the kernel skipped (recursion_misses): ${misses:-0}"
 unit_do stop
 t1=$(cut -d' ' -f1 /proc/uptime)
-got=$(journalctl -q -o cat _SYSTEMD_INVOCATION_ID="$inv" HBC_PATH=/var/tmp/hbc-storm/n | wc -l)
+journalctl -q -o cat _SYSTEMD_INVOCATION_ID="$inv" HBC_PATH=/var/tmp/hbc-storm/n >"$W/storm.journal"
+got=$(wc -l <"$W/storm.journal")
 all=$(journalctl -q -o cat _SYSTEMD_INVOCATION_ID="$inv" HBC_SYSCALL=execve HBC_SYSCALL=execveat HBC_SYSCALL=unknown | wc -l)
 summary=$(journalctl -q -o cat _SYSTEMD_INVOCATION_ID="$inv" | grep -m1 '^hello-buffer-config: [0-9]* events')
 echo "    storm: $n execs, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }') s to the journal and the stop; $got entries of its path, $all exec entries; $summary"
 expect "the storm reached the journal whole: $got of $n entries" test "$got" = "$n"
-whole=$(journalctl -q -o cat _SYSTEMD_INVOCATION_ID="$inv" HBC_PATH=/var/tmp/hbc-storm/n |
-	grep -c ' /var/tmp/hbc-storm/n \[1\] /var/tmp/hbc-storm/n ')
+whole=$(grep -c ' /var/tmp/hbc-storm/n \[1\] /var/tmp/hbc-storm/n ' "$W/storm.journal")
 expect "... each with its one argument: $whole of $n" test "$whole" = "$n"
 # short: what the storm's entries say instead (their fields counted, two of them whole)
 if [ "$got" != "$n" ]; then
