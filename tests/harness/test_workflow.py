@@ -50,11 +50,41 @@ class Reader(unittest.TestCase):
         with self.assertRaisesRegex(ConfigError, 'not one this reader evaluates'):
             c.expand('${{ secrets.TOKEN }}')
 
+    def test_conditions(self):
+        def ok(text, event, inputs=None, failed=False):
+            return workflow.Context({'event_name': event}, inputs or {}).condition(text, failed)
+        either = "github.event_name == 'schedule' || inputs.corpus == 'true'"
+        self.assertEqual([ok(either, 'push'), ok(either, 'schedule'), ok(either, 'workflow_dispatch', {'corpus': 'true'}),
+                          ok(either, 'schedule', failed=True)], [False, True, True, False])
+        both = "${{ github.event_name == 'workflow_dispatch' && inputs.kernel != '' }}"
+        self.assertEqual([ok(both, 'workflow_dispatch', {'kernel': ''}), ok(both, 'workflow_dispatch', {'kernel': 'k'}),
+                          ok(both, 'push', {'kernel': 'k'})], [False, True, False])
+        self.assertTrue(ok("inputs.a == 'x' && inputs.b == 'y' || inputs.c == 'z'", 'push', {'c': 'z'}))
+        for text in ("github.event_name == schedule", "contains(github.ref, 'main')"):
+            with self.assertRaisesRegex(ConfigError, 'not a condition this reader evaluates'):
+                ok(text, 'push')
+
 
 class Workflow(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.doc = workflow.load(WORKFLOW)
+
+    def test_job_conditions(self):
+        """Every job's if: is one the rehearsal evaluates: the corpus jobs run weekly or on
+        request, vm-extra on a request with a kernel, every other job on each push (a job
+        runs when its if: holds and every job it needs ran: the runner skips the others)."""
+        def runs(event, inputs=None):
+            ctx, ran = workflow.Context({'event_name': event}, inputs or {}), set()
+            for name, job in self.doc['jobs'].items():  # in file order: a job follows what it needs
+                needs = job.get('needs') or []
+                if ctx.condition(job.get('if'), False) and set([needs] if isinstance(needs, str) else needs) <= ran:
+                    ran.add(name)
+            return ran
+        every = set(self.doc['jobs'])
+        self.assertEqual(runs('push'), every - {'corpus-plan', 'corpus', 'vm-extra'})
+        self.assertEqual(runs('schedule'), every - {'vm-extra'})
+        self.assertEqual(runs('workflow_dispatch', {'corpus': 'true', 'kernel': 'linux-image-arm64'}), every)
 
     def test_every_action_is_mapped(self):
         for job, _, step in steps(self.doc):

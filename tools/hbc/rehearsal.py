@@ -42,9 +42,11 @@ def hash_files(job, patterns):
 
 
 class Rehearsal:
-    def __init__(self, doc, work, source, rev, event='push', ref='refs/heads/main'):
+    def __init__(self, doc, work, source, rev, event='push', ref='refs/heads/main', inputs=None):
+        """EVENT: what github.event_name says; INPUTS: a workflow_dispatch's inputs."""
         self.doc, self.work, self.source, self.rev = doc, work, source, rev
         self.github = {'event_name': event, 'ref': ref, 'run_id': str(int(time.time()))}
+        self.inputs = inputs or {}
         self.outputs = {}            # job -> its outputs
         self.transcript = []         # (job, step, seconds, result)
         shutil.rmtree(os.path.join(work, 'artifacts'), ignore_errors=True)  # a run's own; caches outlive it
@@ -168,9 +170,12 @@ class Rehearsal:
         options = (spec.get('container') or {}).get('options') or ''
         if options not in ('', '--privileged'):
             raise ConfigError(f'job {name}: container options {options!r}: the rehearsal knows --privileged only')
+        if not workflow.Context(self.github, self.inputs).condition(spec.get('if'), False):
+            raise HbcError(f'job {name} does not run on a {self.github["event_name"]} event with inputs '
+                           f'{self.inputs or "none"}: its if: is {spec["if"]!r} (ci/rehearse.py --event, --input)')
         job = Job(self.work, name, image)
         steps_out = {}
-        ctx = workflow.Context(self.github, matrix=matrix or {}, steps=steps_out,
+        ctx = workflow.Context(self.github, self.inputs, matrix=matrix or {}, steps=steps_out,
                                needs=self.outputs, hash_files=lambda pats: hash_files(job, pats))
         title = ctx.expand(spec.get('name') or name)
         say(f'job {title}: {"in a fresh " + image + " root" if image else "on this machine"}'
@@ -209,7 +214,7 @@ class Rehearsal:
         return title, job
 
     def matrix_rows(self, name):
-        include = workflow.Context(self.github, needs=self.outputs).expand(
+        include = workflow.Context(self.github, self.inputs, needs=self.outputs).expand(
             self.doc['jobs'][name]['strategy']['matrix']['include'])
         if not isinstance(include, list):
             raise ConfigError(f'job {name}: strategy.matrix.include is not a list: {include!r}')

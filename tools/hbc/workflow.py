@@ -75,7 +75,8 @@ class Context:
         return _EXPR.sub(lambda m: str(self.value(m.group(1))), text)
 
     def condition(self, text, failed):
-        """A step's if: true to run it (after a failure only always() runs)."""
+        """An if: (a step's or a job's) true to run it; after a failure only always() and
+        failure() run."""
         if text is None:
             return not failed
         expr = _EXPR.fullmatch(text.strip())
@@ -86,4 +87,14 @@ class Context:
             return not failed
         if expr == 'failure()':
             return failed
-        raise ConfigError(f'if: {text} is not a condition this reader evaluates')
+        return not failed and self.truth(expr, text)
+
+    def truth(self, expr, text):
+        """EXPR of ||, && (binding tighter) and NAME == / != 'STRING' comparisons."""
+        for op, join in (('||', any), ('&&', all)):
+            if op in expr:
+                return join(self.truth(part, text) for part in expr.split(op))
+        m = re.fullmatch(r"\s*([\w.-]+)\s*(==|!=)\s*'([^']*)'\s*", expr)
+        if not m:
+            raise ConfigError(f'if: {text} is not a condition this reader evaluates')
+        return (str(self.value(m.group(1))) == m.group(3)) == (m.group(2) == '==')
