@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "hbc.h"
 #include "probe.h"
@@ -119,24 +120,56 @@ int hbc_ensure_tracefs(void)
 	return 0;
 }
 
+/* net.core.bpf_jit_enable: 0 off, 1 on, 2 on with debug output; -1 when absent. */
+static int jit_setting(void)
+{
+	FILE *f = fopen("/proc/sys/net/core/bpf_jit_enable", "re");
+	int jit = 0;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &jit) != 1)
+		jit = 0;
+	fclose(f);
+	return jit;
+}
+
 bool hbc_bpf_loop_usable(char *why, size_t len)
 {
-	FILE *f;
-	int jit = 0;
+	int jit;
 
 	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_loop, NULL) != 1) {
 		snprintf(why, len, "no bpf_loop() in this kernel");
 		return false;
 	}
-	f = fopen("/proc/sys/net/core/bpf_jit_enable", "re");
-	if (!f || fscanf(f, "%d", &jit) != 1)
-		jit = 0;
-	if (f)
-		fclose(f);
+	jit = jit_setting();
 	if (jit < 1) {
 		snprintf(why, len, "the BPF JIT is off (net.core.bpf_jit_enable %s), and the "
-			 "interpreter runs no bpf_loop()", f ? "0" : "absent");
+			 "interpreter runs no bpf_loop()", jit < 0 ? "absent" : "0");
 		return false;
 	}
 	return true;
+}
+
+bool hbc_jit_required(void)
+{
+	/* bpf_get_smp_processor_id(); bpf_get_current_task(); return 0; */
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_get_smp_processor_id },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_get_current_task },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	char log[4096] = "";
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .log_buf = log, .log_size = sizeof(log), .log_level = 1);
+	int fd;
+
+	if (jit_setting() != 0)
+		return false;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, NULL, "GPL", insns, sizeof(insns) / sizeof(insns[0]), &opts);
+	if (fd >= 0) {
+		close(fd);
+		return false;
+	}
+	return strstr(log, "requires BPF JIT compiler") != NULL;
 }

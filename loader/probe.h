@@ -26,6 +26,13 @@ int hbc_plain_regs_wrapper(const char *kallsyms, const char *syscall);
  * @why says why.
  */
 bool hbc_bpf_loop_usable(char *why, size_t len);
+/*
+ * The kernel runs only JIT-compiled programs that call a helper its JIT inlines
+ * (bpf_get_smp_processor_id(), bpf_get_current_task(): riscv64 from Linux 7.x), and the
+ * JIT is off (net.core.bpf_jit_enable 0): a minimal tracepoint program calling both is
+ * refused for that reason.
+ */
+bool hbc_jit_required(void);
 /* Make sure tracefs is reachable; mounts it at /sys/kernel/tracing if needed. 0 or -errno. */
 int hbc_ensure_tracefs(void);
 

@@ -340,7 +340,14 @@ static int load(struct session *s)
 {
 	int err = bpf_object__load_skeleton(s->p.skeleton);
 
-	if (err)
+	if (!err)
+		return 0;
+	if (hbc_jit_required())
+		fprintf(stderr, PROG ": cannot load the %s BPF object: this kernel runs programs that "
+			"call bpf_get_current_task() only JIT-compiled, and its BPF JIT is off "
+			"(net.core.bpf_jit_enable 0): turn it on with 'sysctl -w net.core.bpf_jit_enable=1' "
+			"(a file in /etc/sysctl.d/ keeps it on at boot) and start again\n", s->obj->name);
+	else
 		fprintf(stderr, PROG ": cannot load the %s BPF object into this kernel: %s; "
 			"run with --verbose for libbpf's log\n", s->obj->name, strerror(-err));
 	return err;
