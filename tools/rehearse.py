@@ -100,8 +100,7 @@ def main(argv):
         for name in a.job or DEFAULT_JOBS:
             if name not in doc['jobs']:
                 raise HbcError(f'the workflow has no job {name} (jobs: {", ".join(doc["jobs"])})')
-            needs = doc['jobs'][name].get('needs') or []
-            missing = [n for n in ([needs] if isinstance(needs, str) else needs) if n not in reh.outputs]
+            missing = [n for n in workflow.needs(doc['jobs'][name]) if n not in reh.outputs]
             if missing:
                 raise HbcError(f'job {name} needs {", ".join(missing)}, which did not run before it')
             row = None

@@ -77,8 +77,7 @@ class Workflow(unittest.TestCase):
         def runs(event, inputs=None):
             ctx, ran = workflow.Context({'event_name': event}, inputs or {}), set()
             for name, job in self.doc['jobs'].items():  # in file order: a job follows what it needs
-                needs = job.get('needs') or []
-                if ctx.condition(job.get('if'), False) and set([needs] if isinstance(needs, str) else needs) <= ran:
+                if ctx.condition(job.get('if'), False) and set(workflow.needs(job)) <= ran:
                     ran.add(name)
             return ran
         every = set(self.doc['jobs'])

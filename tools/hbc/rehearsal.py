@@ -170,13 +170,13 @@ class Rehearsal:
         options = (spec.get('container') or {}).get('options') or ''
         if options not in ('', '--privileged'):
             raise ConfigError(f'job {name}: container options {options!r}: the rehearsal knows --privileged only')
-        if not workflow.Context(self.github, self.inputs).condition(spec.get('if'), False):
-            raise HbcError(f'job {name} does not run on a {self.github["event_name"]} event with inputs '
-                           f'{self.inputs or "none"}: its if: is {spec["if"]!r} (ci/rehearse.py --event, --input)')
-        job = Job(self.work, name, image)
         steps_out = {}
         ctx = workflow.Context(self.github, self.inputs, matrix=matrix or {}, steps=steps_out,
                                needs=self.outputs, hash_files=lambda pats: hash_files(job, pats))
+        if not ctx.condition(spec.get('if'), False):
+            raise HbcError(f'job {name} does not run on a {self.github["event_name"]} event with inputs '
+                           f'{self.inputs or "none"}: its if: is {spec["if"]!r} (ci/rehearse.py --event, --input)')
+        job = Job(self.work, name, image)  # (hash_files() reads it when a step runs)
         title = ctx.expand(spec.get('name') or name)
         say(f'job {title}: {"in a fresh " + image + " root" if image else "on this machine"}'
             + (f' (with this machine\'s apt Acquire settings: {", ".join(acquire_settings())})' if image else ''))

@@ -25,6 +25,12 @@ def load(path):
         return parse(f.read(), path)
 
 
+
+def needs(job):
+    """The jobs JOB (a job's mapping) needs: its needs:, a name or a list."""
+    named = job.get('needs') or []
+    return [named] if isinstance(named, str) else list(named)
+
 # ---- expressions: the ${{ ... }} forms the workflow uses, and nothing more ----
 
 _EXPR = re.compile(r'\$\{\{\s*(.*?)\s*\}\}')
