@@ -166,7 +166,8 @@ bool hbc_jit_required(void)
 
 	if (jit_setting() != 0)
 		return false;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, NULL, "GPL", insns, sizeof(insns) / sizeof(insns[0]), &opts);
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, NULL, "GPL", insns,
+			   sizeof(insns) / sizeof(insns[0]), &opts);
 	if (fd >= 0) {
 		close(fd);
 		return false;
